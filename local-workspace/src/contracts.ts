@@ -1,0 +1,265 @@
+/**
+ * Types shared by the parts of the local workspace: the workspace definition, the
+ * warehouse, the authenticated principal and the route factories. The local workspace
+ * imitates Databricks for development and tests; behalf's product code never imports it.
+ */
+import type { Hono } from "hono";
+
+/** A Databricks SQL type name as the Statement Execution API reports it. */
+export type DatabricksTypeName =
+  | "BOOLEAN"
+  | "BYTE"
+  | "SHORT"
+  | "INT"
+  | "LONG"
+  | "FLOAT"
+  | "DOUBLE"
+  | "DECIMAL"
+  | "STRING"
+  | "DATE"
+  | "TIMESTAMP"
+  | "BINARY"
+  | "ARRAY"
+  | "MAP"
+  | "STRUCT"
+  | "NULL";
+
+/** The column types a table definition may declare. */
+export type ColumnType =
+  | "STRING"
+  | "INT"
+  | "LONG"
+  | "DOUBLE"
+  | "DECIMAL"
+  | "BOOLEAN"
+  | "DATE"
+  | "TIMESTAMP";
+
+export interface UserDefinition {
+  /** Email-style user name, also the Postgres role name. */
+  userName: string;
+  displayName: string;
+  /** Direct group memberships by group name. */
+  groups: string[];
+}
+
+export interface GroupDefinition {
+  name: string;
+  displayName?: string;
+  /** Groups this group belongs to (nested membership). */
+  groups?: string[];
+}
+
+export interface ServicePrincipalDefinition {
+  /** OAuth client id (Databricks calls it the application id). */
+  applicationId: string;
+  displayName: string;
+  clientSecret: string;
+  groups?: string[];
+}
+
+export interface ColumnDefinition {
+  name: string;
+  type: ColumnType;
+  /** Field name in the source file, when it differs from `name`. */
+  sourceField?: string;
+  comment?: string;
+}
+
+export interface TableDefinition {
+  /** Three-level Unity Catalog name, `catalog.schema.table`. */
+  name: string;
+  comment?: string;
+  columns: ColumnDefinition[];
+  /**
+   * Where the rows come from: a file inside an npm package (`package` + `path`), a file
+   * relative to the definition file (`path`), or rows written inline.
+   */
+  source:
+    | { format: "json" | "csv"; package: string; path: string }
+    | { format: "json" | "csv"; path: string }
+    | { rows: Record<string, string | number | boolean | null>[] };
+}
+
+export type Privilege = "USE CATALOG" | "USE SCHEMA" | "SELECT";
+
+export interface GrantDefinition {
+  /** User name, group name or service principal application id. */
+  principal: string;
+  privileges: Privilege[];
+  /** `catalog`, `catalog.schema` or `catalog.schema.table`. */
+  securable: string;
+}
+
+export interface RowFilterDefinition {
+  /** Three-level table name the filter applies to. */
+  table: string;
+  name: string;
+  /**
+   * Boolean SQL over the table's columns, evaluated as the querying user. It may call
+   * `is_account_group_member('group')` and `current_user()`, as in Databricks, and
+   * reference other tables by their three-level names.
+   */
+  expression: string;
+}
+
+export type GenieParameterKind = "month" | "airport" | "state" | "integer";
+
+export interface GenieParameterDefinition {
+  /** Name of the `:name` marker in the SQL. */
+  name: string;
+  kind: GenieParameterKind;
+}
+
+export interface GenieExampleQuery {
+  question: string;
+  /** Parameterised SQL with `:name` markers, Databricks style. */
+  sql: string;
+  /** One sentence describing what the query computes (Genie's query description). */
+  description: string;
+  parameters?: GenieParameterDefinition[];
+}
+
+export type GenieSpacePermissionLevel =
+  | "CAN_VIEW"
+  | "CAN_RUN"
+  | "CAN_EDIT"
+  | "CAN_MANAGE";
+
+export interface GenieSpaceDefinition {
+  id: string;
+  title: string;
+  description: string;
+  warehouseId: string;
+  /** Three-level table names the space may query. */
+  tables: string[];
+  instructions: string;
+  /** Questions Genie suggests when it cannot answer. */
+  sampleQuestions: string[];
+  exampleQueries: GenieExampleQuery[];
+  permissions: { principal: string; level: GenieSpacePermissionLevel }[];
+}
+
+export interface ServingEndpointDefinition {
+  name: string;
+  permissions: {
+    principal: string;
+    level: "CAN_QUERY" | "CAN_VIEW" | "CAN_MANAGE";
+  }[];
+}
+
+export interface WarehouseDefinition {
+  id: string;
+  name: string;
+  permissions: { principal: string; level: "CAN_USE" | "CAN_MANAGE" }[];
+}
+
+export interface WorkspaceDefinition {
+  /** Numeric workspace id, sent in `X-Databricks-Org-Id`. */
+  workspaceId: string;
+  users: UserDefinition[];
+  groups: GroupDefinition[];
+  servicePrincipals: ServicePrincipalDefinition[];
+  tables: TableDefinition[];
+  grants: GrantDefinition[];
+  rowFilters: RowFilterDefinition[];
+  genieSpaces: GenieSpaceDefinition[];
+  servingEndpoints: ServingEndpointDefinition[];
+  warehouses: WarehouseDefinition[];
+}
+
+/** A column of a query result, as in a Statement Execution manifest. */
+export interface ResultColumn {
+  name: string;
+  typeName: DatabricksTypeName;
+  typeText: string;
+}
+
+/** Rows use strings for every non-null value, as Databricks' JSON_ARRAY format does. */
+export interface QueryResult {
+  columns: ResultColumn[];
+  rows: (string | null)[][];
+}
+
+export interface QueryParameter {
+  name: string;
+  /** String form of the value; null for SQL NULL. */
+  value: string | null;
+  /** Databricks type name such as `INT`, `STRING`, `DATE`; defaults to `STRING`. */
+  type?: string;
+}
+
+export interface Warehouse {
+  /**
+   * Runs `sql` (Databricks dialect, three-level names, `:name` markers) as the Postgres
+   * role of `principalName`, so grants and row filters apply to that principal. Throws
+   * `WarehouseError` with a Databricks error class on failure.
+   */
+  query(
+    principalName: string,
+    sql: string,
+    parameters?: QueryParameter[],
+  ): Promise<QueryResult>;
+  /** Runs `sql` as the workspace administrator, for lookups the platform itself makes. */
+  queryAsAdministrator(
+    sql: string,
+    parameters?: QueryParameter[],
+  ): Promise<QueryResult>;
+  close(): Promise<void>;
+}
+
+/** Databricks-style SQL failure: `errorClass` such as `PERMISSION_DENIED` or `TABLE_OR_VIEW_NOT_FOUND`. */
+export class WarehouseError extends Error {
+  readonly errorClass: string;
+  readonly sqlState: string | undefined;
+
+  constructor(errorClass: string, message: string, sqlState?: string) {
+    super(message);
+    this.name = "WarehouseError";
+    this.errorClass = errorClass;
+    this.sqlState = sqlState;
+  }
+}
+
+/** The caller of a local workspace API, from a verified bearer token. */
+export interface Principal {
+  kind: "user" | "service_principal";
+  /** SCIM id. */
+  id: string;
+  /** Email for users, application id for service principals; also the Postgres role. */
+  userName: string;
+  displayName: string;
+  /** All groups, nested ones included. */
+  groups: string[];
+  /** OAuth scopes of the token. */
+  scopes: string[];
+  /** Token expiry. */
+  expiresAt: Date;
+}
+
+/** Hono environment of every local workspace route: the verified principal, once set. */
+export interface LocalWorkspaceEnv {
+  Variables: { principal: Principal };
+}
+
+/** Dependencies every route factory receives. */
+export interface RouteDependencies {
+  definition: WorkspaceDefinition;
+  warehouse: Warehouse;
+  options: LocalWorkspaceRuntimeOptions;
+}
+
+export interface LocalWorkspaceRuntimeOptions {
+  /** How long each non-terminal Genie status lasts, in milliseconds. */
+  genieStatusStepMilliseconds: number;
+  /** OpenAI-compatible base URL to proxy chat completions to; unset serves `offline-router`. */
+  modelUrl?: string;
+  /** Bearer token for `modelUrl`. */
+  modelApiKey?: string;
+  /** Model name sent to `modelUrl`; defaults to the endpoint name. */
+  modelName?: string;
+}
+
+export type RouteFactory = (
+  dependencies: RouteDependencies,
+) => Hono<LocalWorkspaceEnv>;
