@@ -234,3 +234,24 @@ export function toBehalfError(error: unknown): BehalfError {
     },
   );
 }
+
+/** Genie finished a message without an answer: FAILED, CANCELLED or an expired result. */
+export class GenieMessageFailedError extends BehalfError {
+  readonly genieStatus: string;
+  readonly genieErrorType: string | undefined;
+
+  constructor(
+    genieStatus: string,
+    message: string,
+    genieErrorType?: string,
+    options: BehalfErrorOptions = {},
+  ) {
+    super("GENIE_MESSAGE_FAILED", message, {
+      status: 502,
+      ...options,
+      details: { ...options.details, genieStatus, genieErrorType },
+    });
+    this.genieStatus = genieStatus;
+    this.genieErrorType = genieErrorType;
+  }
+}
