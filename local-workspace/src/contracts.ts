@@ -185,7 +185,10 @@ export interface QueryParameter {
   name: string;
   /** String form of the value; null for SQL NULL. */
   value: string | null;
-  /** Databricks type name such as `INT`, `STRING`, `DATE`; defaults to `STRING`. */
+  /**
+   * Databricks type name such as `INT`, `STRING`, `DATE`. Without one, the warehouse
+   * infers the type from where the marker is used.
+   */
   type?: string;
 }
 
@@ -237,9 +240,22 @@ export interface Principal {
   expiresAt: Date;
 }
 
-/** Hono environment of every local workspace route: the verified principal, once set. */
+/** Outcome of checking a bearer token: the principal, or why the token was rejected. */
+export type TokenVerification =
+  | { valid: true; principal: Principal }
+  | { valid: false; reason: string };
+
+/** Checks bearer tokens issued by this local workspace. */
+export interface TokenVerifier {
+  verify(token: string): Promise<TokenVerification>;
+}
+
+/**
+ * Hono environment of every local workspace route. The server sets `tokenVerifier` on
+ * every request before any route runs, and `requireToken` sets `principal`.
+ */
 export interface LocalWorkspaceEnv {
-  Variables: { principal: Principal };
+  Variables: { principal: Principal; tokenVerifier: TokenVerifier };
 }
 
 /** Dependencies every route factory receives. */

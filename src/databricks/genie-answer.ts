@@ -122,7 +122,7 @@ function failure(message: GenieMessage): GenieMessageFailedError {
     case "FAILED":
       return new GenieMessageFailedError(
         "FAILED",
-        `Genie could not answer: ${genieText ?? "it reported FAILED without an error text"}.`,
+        `Genie could not answer: ${withoutFinalPeriod(genieText ?? "it reported FAILED without an error text")}.`,
         message.error?.type,
       );
     case "CANCELLED":
@@ -133,8 +133,12 @@ function failure(message: GenieMessage): GenieMessageFailedError {
     default:
       return new GenieMessageFailedError(
         message.status,
-        `Genie ended the message with status ${message.status}${genieText ? `: ${genieText}` : ""}.`,
+        `Genie ended the message with status ${message.status}${genieText ? `: ${withoutFinalPeriod(genieText)}` : ""}.`,
         message.error?.type,
       );
   }
+}
+
+function withoutFinalPeriod(text: string): string {
+  return text.trim().replace(/\.+$/, "");
 }

@@ -36,7 +36,7 @@ export async function fetchLocalUserToken(
       // Keep the raw body.
     }
     throw new UpstreamError(
-      `The local workspace refused a token for ${userName}: ${message}`,
+      `The local workspace rejected the token request for ${userName}: ${message}`,
     );
   }
   return (JSON.parse(text) as { access_token: string }).access_token;

@@ -1,0 +1,279 @@
+import { existsSync } from "node:fs";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { dirname, join } from "node:path";
+import { createAdaptorServer } from "@hono/node-server";
+import { Hono, type MiddlewareHandler } from "hono";
+import { createOAuthRoutes } from "./auth/oauth-routes.js";
+import { provideTokenVerifier } from "./auth/require-token.js";
+import { issuePrincipalToken } from "./auth/token-issuing.js";
+import {
+  defaultTokenLifetimeSeconds,
+  TokenService,
+} from "./auth/token-service.js";
+import type {
+  LocalWorkspaceEnv,
+  RouteDependencies,
+  Warehouse,
+  WorkspaceDefinition,
+} from "./contracts.js";
+import {
+  type LoadedWorkspaceDefinition,
+  loadWorkspaceDefinition,
+  prepareWorkspaceDefinition,
+} from "./definition/load-definition.js";
+import { createGenieRoutes } from "./genie/routes.js";
+import {
+  createUnexpectedErrorHandler,
+  sendEndpointNotFound,
+} from "./http/fallback-handlers.js";
+import { createLocalWorkspaceLogger, type Logger } from "./logger.js";
+import { RequestRecorder } from "./recorder.js";
+import { createScimRoutes } from "./scim/me-routes.js";
+import { createServingRoutes } from "./serving/routes.js";
+import { PgliteWarehouse } from "./warehouse/pglite-warehouse.js";
+
+/** Time each non-terminal Genie status lasts unless the caller sets it. */
+export const defaultGenieStatusStepMilliseconds = 400;
+
+export interface LocalWorkspaceOptions {
+  /**
+   * Path of a YAML or JSON definition file, or a definition object. Defaults to
+   * `examples/local-workspace.yaml` of this repository.
+   */
+  definition?: string | WorkspaceDefinition;
+  /** Address to listen on; defaults to 127.0.0.1. */
+  hostname?: string;
+  /** Port to listen on; 0 (the default) picks a free port. */
+  port?: number;
+  /** Lifetime of issued access tokens; defaults to 3600 seconds. */
+  tokenLifetimeSeconds?: number;
+  /** Time each non-terminal Genie message status lasts; defaults to 400 ms. */
+  genieStatusStepMilliseconds?: number;
+  /** OpenAI-compatible base URL the serving endpoint forwards to. */
+  modelUrl?: string;
+  /** Bearer token for `modelUrl`. */
+  modelApiKey?: string;
+  /** Model name sent to `modelUrl`. */
+  modelName?: string;
+  /** pino level; defaults to `LOCAL_WORKSPACE_LOG_LEVEL` or `info`. */
+  logLevel?: string;
+  /** Logger to write to instead of a new one on standard output; `logLevel` is then ignored. */
+  logger?: Logger;
+}
+
+export interface TokenOptions {
+  /** Defaults to `all-apis`. */
+  scopes?: string[];
+  lifetimeSeconds?: number;
+}
+
+/** A running local workspace. */
+export interface LocalWorkspace {
+  /** Base URL without a trailing slash, such as `http://127.0.0.1:41234`. */
+  url: string;
+  definition: WorkspaceDefinition;
+  warehouse: Warehouse;
+  recorder: RequestRecorder;
+  /** Credentials of the definition's first service principal, the agent app. */
+  servicePrincipal: { clientId: string; clientSecret: string };
+  /** Issues an access token for a user name or service principal application id. */
+  issueToken(userName: string, options?: TokenOptions): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** Finds `examples/local-workspace.yaml` above this file, from source or from `dist`. */
+function defaultDefinitionPath(): string {
+  for (let folder = import.meta.dirname; ; folder = dirname(folder)) {
+    const candidate = join(folder, "examples", "local-workspace.yaml");
+    if (existsSync(candidate)) {
+      return candidate;
+    }
+    if (dirname(folder) === folder) {
+      throw new Error(
+        `examples/local-workspace.yaml was not found above ${import.meta.dirname}; pass the definition option.`,
+      );
+    }
+  }
+}
+
+async function loadDefinition(
+  definition: string | WorkspaceDefinition | undefined,
+): Promise<LoadedWorkspaceDefinition> {
+  if (typeof definition === "object") {
+    return prepareWorkspaceDefinition(
+      definition,
+      "<definition object>",
+      process.cwd(),
+    );
+  }
+  return loadWorkspaceDefinition(definition ?? defaultDefinitionPath());
+}
+
+/** Logs one line per request; the path only, because a query string may hold a secret. */
+function requestLogging(logger: Logger): MiddlewareHandler<LocalWorkspaceEnv> {
+  return async (context, next) => {
+    const startedAt = performance.now();
+    await next();
+    logger.info(
+      {
+        method: context.req.method,
+        path: context.req.path,
+        status: context.res.status,
+        durationMilliseconds: Math.round(performance.now() - startedAt),
+        principal: context.get("principal")?.userName,
+      },
+      "request",
+    );
+  };
+}
+
+function buildApplication(
+  dependencies: RouteDependencies,
+  tokens: TokenService,
+  recorder: RequestRecorder,
+  logger: Logger,
+): Hono<LocalWorkspaceEnv> {
+  const app = new Hono<LocalWorkspaceEnv>();
+  app.use("*", recorder.middleware());
+  app.use("*", requestLogging(logger));
+  app.use("*", provideTokenVerifier(tokens));
+
+  app.route("/", createOAuthRoutes(dependencies.definition, tokens));
+  app.route("/", createScimRoutes(dependencies.definition));
+  app.route("/", createGenieRoutes(dependencies));
+  app.route("/", createServingRoutes(dependencies));
+
+  app.notFound(sendEndpointNotFound);
+  app.onError(createUnexpectedErrorHandler(logger));
+  return app;
+}
+
+function urlHost(hostname: string): string {
+  if (hostname === "0.0.0.0" || hostname === "::") {
+    return "127.0.0.1";
+  }
+  return hostname.includes(":") ? `[${hostname}]` : hostname;
+}
+
+async function listen(
+  server: Server,
+  hostname: string,
+  port: number,
+): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, hostname, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  return (server.address() as AddressInfo).port;
+}
+
+/**
+ * Starts a local workspace: loads the definition, builds the PGlite warehouse, and
+ * serves OAuth, SCIM Me, Genie and serving-endpoint routes over HTTP.
+ */
+export async function startLocalWorkspace(
+  options: LocalWorkspaceOptions = {},
+): Promise<LocalWorkspace> {
+  const startedAt = performance.now();
+  const logger = options.logger ?? createLocalWorkspaceLogger(options.logLevel);
+  const loaded = await loadDefinition(options.definition);
+  const { definition } = loaded;
+
+  const agent = definition.servicePrincipals[0];
+  if (agent === undefined) {
+    throw new Error(
+      `The workspace definition ${loaded.source} has no service principal; add one under servicePrincipals for the agent app.`,
+    );
+  }
+
+  const warehouse = await PgliteWarehouse.create(definition, {
+    baseDirectory: loaded.baseDirectory,
+  });
+
+  let application: Hono<LocalWorkspaceEnv> | undefined;
+  const server = createAdaptorServer({
+    fetch: (request) =>
+      application === undefined
+        ? new Response("The local workspace is starting.", { status: 503 })
+        : application.fetch(request),
+  }) as Server;
+
+  const hostname = options.hostname ?? "127.0.0.1";
+  let url: string;
+  let tokens: TokenService;
+  try {
+    const port = await listen(server, hostname, options.port ?? 0);
+    url = `http://${urlHost(hostname)}:${port}`;
+    tokens = await TokenService.create(
+      url,
+      definition,
+      options.tokenLifetimeSeconds ?? defaultTokenLifetimeSeconds,
+    );
+  } catch (error) {
+    server.close();
+    await warehouse.close();
+    throw error;
+  }
+
+  const recorder = new RequestRecorder();
+  application = buildApplication(
+    {
+      definition,
+      warehouse,
+      options: {
+        genieStatusStepMilliseconds:
+          options.genieStatusStepMilliseconds ??
+          defaultGenieStatusStepMilliseconds,
+        modelUrl: options.modelUrl,
+        modelApiKey: options.modelApiKey,
+        modelName: options.modelName,
+      },
+    },
+    tokens,
+    recorder,
+    logger,
+  );
+  logger.info(
+    {
+      url,
+      definition: loaded.source,
+      startMilliseconds: Math.round(performance.now() - startedAt),
+    },
+    "local workspace started",
+  );
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    definition,
+    warehouse,
+    recorder,
+    servicePrincipal: {
+      clientId: agent.applicationId,
+      clientSecret: agent.clientSecret,
+    },
+    async issueToken(userName, tokenOptions = {}) {
+      const token = await issuePrincipalToken(tokens, definition, userName, {
+        ...tokenOptions,
+        allowServicePrincipals: true,
+      });
+      return token.accessToken;
+    },
+    close() {
+      closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          // Keep-alive connections would hold close() open until they time out.
+          server.closeAllConnections();
+        });
+        await warehouse.close();
+        logger.info({ url }, "local workspace stopped");
+      })();
+      return closing;
+    },
+  };
+}
