@@ -3,6 +3,8 @@ export interface DefinitionProblem {
   path: string;
   /** Description of the problem and how to fix it. */
   message: string;
+  /** File the path belongs to, when it differs from the definition's own (see `extends`). */
+  source?: string;
 }
 
 /**
@@ -32,7 +34,11 @@ export class WorkspaceDefinitionError extends Error {
   }
 }
 
-function formatProblem(source: string, problem: DefinitionProblem): string {
+function formatProblem(
+  definitionSource: string,
+  problem: DefinitionProblem,
+): string {
+  const source = problem.source ?? definitionSource;
   return problem.path === ""
     ? `${source}: ${problem.message}`
     : `${source}: ${problem.path}: ${problem.message}`;

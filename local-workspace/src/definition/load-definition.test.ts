@@ -51,13 +51,24 @@ describe("demo definition", () => {
       "bob@example.com",
       "carol@example.com",
       "dave@example.com",
+      "erin@example.com",
     ]);
     expect(demo.tables.map((table) => table.name)).toEqual([
       "samples.aviation.flights",
       "samples.aviation.airports",
       "samples.aviation.region_states",
+      "samples.aviation.bird_strikes",
     ]);
-    expect(demo.genieSpaces[0]?.exampleQueries).toHaveLength(9);
+    expect(demo.genieSpaces[0]?.exampleQueries).toHaveLength(11);
+    expect(demo.genieSpaces[1]?.tables).toEqual([
+      "samples.aviation.bird_strikes",
+      "samples.aviation.region_states",
+    ]);
+    expect(demo.columnMasks?.map((mask) => mask.column)).toEqual([
+      "cost_repair",
+      "cost_other",
+      "cost_total",
+    ]);
     expect(demo.servicePrincipals[0]?.applicationId).toBe(
       "6f1c0d52-4b7e-4d0e-9a51-3c2b7f5e8a10",
     );
@@ -135,7 +146,7 @@ describe("schema errors", () => {
     );
 
     expect(lines).toEqual([
-      'source.yaml: tables[0].source.format: expected one of json, csv, got "xml"',
+      'source.yaml: tables[0].source.format: expected one of json, csv, parquet, got "xml"',
     ]);
   });
 });
@@ -204,9 +215,9 @@ describe("cross-check errors", () => {
 
     expect(lines).toEqual([
       expect.stringMatching(
-        /^duplicates\.yaml: groups\[7\]\.name: duplicate principal name .*"alice@example\.com", already used at users\[0\]\.userName/,
+        /^duplicates\.yaml: groups\[8\]\.name: duplicate principal name .*"alice@example\.com", already used at users\[0\]\.userName/,
       ),
-      'duplicates.yaml: tables[3].name: duplicate table name "samples.aviation.flights", already used at tables[0].name; give each one a unique name',
+      'duplicates.yaml: tables[4].name: duplicate table name "samples.aviation.flights", already used at tables[0].name; give each one a unique name',
     ]);
   });
 
@@ -227,9 +238,9 @@ describe("cross-check errors", () => {
     );
 
     expect(lines).toEqual([
-      'cycles.yaml: groups[7].groups: group "team_a" belongs to itself through its parent groups; remove one membership to break the cycle',
-      'cycles.yaml: groups[8].groups: group "team_b" belongs to itself through its parent groups; remove one membership to break the cycle',
-      "cycles.yaml: grants[25].privileges[0]: USE CATALOG cannot be granted on a schema; grant it on a catalog",
+      'cycles.yaml: groups[8].groups: group "team_a" belongs to itself through its parent groups; remove one membership to break the cycle',
+      'cycles.yaml: groups[9].groups: group "team_b" belongs to itself through its parent groups; remove one membership to break the cycle',
+      "cycles.yaml: grants[30].privileges[0]: USE CATALOG cannot be granted on a schema; grant it on a catalog",
     ]);
   });
 });

@@ -1,15 +1,22 @@
-import { readFile } from "node:fs/promises";
-import { dirname, extname, isAbsolute, relative, resolve } from "node:path";
-import { LineCounter, parseDocument } from "yaml";
+import { dirname, resolve } from "node:path";
 import type { WorkspaceDefinition } from "../contracts.js";
 import { crossCheckDefinition } from "./cross-checks.js";
 import {
   type DefinitionProblem,
   WorkspaceDefinitionError,
 } from "./definition-error.js";
+import {
+  attributeProblems,
+  displayPath,
+  readDefinitionDocument,
+} from "./definition-files.js";
 import { workspaceDefinitionSchema } from "./schema.js";
 import { describeSchemaIssues } from "./schema-issues.js";
-import { resolveSourceFile, SourceFileError } from "./source-files.js";
+import {
+  isFileSource,
+  resolveSourceFile,
+  SourceFileError,
+} from "./source-files.js";
 
 /** A validated definition with what is needed to load its tables. */
 export interface LoadedWorkspaceDefinition {
@@ -59,7 +66,7 @@ export function prepareWorkspaceDefinition(
 
   const problems: DefinitionProblem[] = [];
   definition.tables.forEach((table, index) => {
-    if ("rows" in table.source) {
+    if (!isFileSource(table.source)) {
       return;
     }
     try {
@@ -82,77 +89,30 @@ export function prepareWorkspaceDefinition(
 }
 
 /**
- * Reads a definition from a YAML (`.yaml`, `.yml`) or JSON (`.json`) file and validates
- * it. Throws `WorkspaceDefinitionError` for unreadable, unparsable or invalid files.
+ * Reads a definition from a YAML (`.yaml`, `.yml`) or JSON (`.json`) file, with the
+ * files it extends, and validates it. Throws `WorkspaceDefinitionError` for unreadable,
+ * unparsable or invalid files; each problem names the file it is in.
  */
 export async function loadWorkspaceDefinition(
   filePath: string,
 ): Promise<LoadedWorkspaceDefinition> {
   const absolutePath = resolve(filePath);
   const source = displayPath(absolutePath);
+  const document = await readDefinitionDocument(absolutePath);
 
-  let text: string;
   try {
-    text = await readFile(absolutePath, "utf8");
+    return prepareWorkspaceDefinition(
+      document.value,
+      source,
+      dirname(absolutePath),
+    );
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new WorkspaceDefinitionError(source, [
-      {
-        path: "",
-        message: `cannot read the file (${reason}); check the path`,
-      },
-    ]);
-  }
-
-  const value = parseText(text, extname(absolutePath).toLowerCase(), source);
-  return prepareWorkspaceDefinition(value, source, dirname(absolutePath));
-}
-
-function parseText(text: string, extension: string, source: string): unknown {
-  if (extension === ".json") {
-    try {
-      return JSON.parse(text);
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new WorkspaceDefinitionError(source, [
-        { path: "", message: `invalid JSON: ${reason}` },
-      ]);
+    if (!(error instanceof WorkspaceDefinitionError)) {
+      throw error;
     }
-  }
-
-  if (extension !== ".yaml" && extension !== ".yml") {
-    throw new WorkspaceDefinitionError(source, [
-      {
-        path: "",
-        message: `unsupported file extension "${extension}"; use .yaml, .yml or .json`,
-      },
-    ]);
-  }
-
-  const lineCounter = new LineCounter();
-  const document = parseDocument(text, { lineCounter, prettyErrors: false });
-  if (document.errors.length > 0) {
     throw new WorkspaceDefinitionError(
       source,
-      document.errors.map((error) => {
-        const { line, col } = lineCounter.linePos(error.pos[0]);
-        return {
-          path: "",
-          message: `invalid YAML: line ${line}, column ${col}: ${error.message}`,
-        };
-      }),
+      attributeProblems(error.problems, document.origins),
     );
   }
-  return document.toJS();
-}
-
-function displayPath(absolutePath: string): string {
-  const fromWorkingDirectory = relative(process.cwd(), absolutePath);
-  if (
-    fromWorkingDirectory.startsWith("..") ||
-    isAbsolute(fromWorkingDirectory)
-  ) {
-    return absolutePath;
-  }
-  return fromWorkingDirectory;
 }

@@ -2,11 +2,13 @@ import type { WorkspaceDefinition } from "../contracts.js";
 import { type Report, reportDuplicates } from "./check-support.js";
 
 /**
- * Role names Postgres reserves, and `postgres`, the superuser the warehouse runs as. A
- * principal cannot become a role with one of these names.
+ * Role names Postgres reserves, `postgres` (the superuser the warehouse runs as) and
+ * `local_workspace_owner` (the role that owns the tables). A principal cannot become a
+ * role with one of these names.
  */
 const reservedRoleNames = new Set([
   "postgres",
+  "local_workspace_owner",
   "public",
   "none",
   "current_user",

@@ -63,7 +63,7 @@ function describeProblem(issue: Issue): string {
   switch (issue.code) {
     case "invalid_type":
       if (issue.input === undefined) {
-        return `missing; add a ${issue.expected} value`;
+        return `missing; add ${/^[aeiou]/.test(issue.expected) ? "an" : "a"} ${issue.expected} value`;
       }
       return `expected ${issue.expected}, got ${describeValue(issue.input)}`;
     case "invalid_value":

@@ -1,153 +1,51 @@
 import { z } from "zod";
 import type { WorkspaceDefinition } from "../contracts.js";
+import {
+  principalName,
+  securableName,
+  tableName,
+  userName,
+} from "./name-schemas.js";
+import {
+  app,
+  genieSpace,
+  servingEndpoint,
+  warehouse,
+} from "./resource-schema.js";
+import { catalog, table } from "./table-schema.js";
 
-/**
- * Longest Postgres role name (NAMEDATALEN - 1 bytes). Every user, group and service
- * principal becomes a role, so longer names would be silently truncated.
- */
-export const maximumPrincipalNameLength = 63;
-
-const lowerCaseName = "[a-z_][a-z0-9_]*";
-const tableNamePattern = new RegExp(
-  `^${lowerCaseName}(\\.${lowerCaseName}){2}$`,
-);
-const securablePattern = new RegExp(
-  `^${lowerCaseName}(\\.${lowerCaseName}){0,2}$`,
-);
-
-const principalName = z
-  .string()
-  .min(1)
-  .max(maximumPrincipalNameLength)
-  .regex(
-    /^[\p{L}\p{N}_.@+-]+$/u,
-    "expected letters, digits and the characters _ . @ + - only",
-  );
-
-const userName = principalName.regex(
-  /^[^@]+@[^@]+$/,
-  "expected an email-style user name such as alice@example.com",
-);
-
-const identifier = z
-  .string()
-  .regex(
-    /^[A-Za-z0-9_-]+$/,
-    "expected letters, digits, underscores and hyphens only, because the id appears in URL paths",
-  );
-
-const tableName = z
-  .string()
-  .regex(
-    tableNamePattern,
-    "expected a lower-case three-level name catalog.schema.table",
-  );
-
-const columnName = z
-  .string()
-  .regex(
-    new RegExp(`^${lowerCaseName}$`),
-    "expected a lower-case column name of letters, digits and underscores",
-  );
-
-const columnType = z.enum([
-  "STRING",
-  "INT",
-  "LONG",
-  "DOUBLE",
-  "DECIMAL",
-  "BOOLEAN",
-  "DATE",
-  "TIMESTAMP",
-]);
-
-const fileFormat = z.enum(["json", "csv"]);
-
-const tableSource = z.union([
-  z.strictObject({
-    format: fileFormat,
-    package: z.string().min(1),
-    path: z.string().min(1),
-  }),
-  z.strictObject({ format: fileFormat, path: z.string().min(1) }),
-  z.strictObject({
-    rows: z.array(
-      z.record(
-        z.string(),
-        z.union([z.string(), z.number(), z.boolean(), z.null()]),
-      ),
-    ),
-  }),
-]);
-
-const table = z.strictObject({
-  name: tableName,
-  comment: z.string().optional(),
-  columns: z
-    .array(
-      z.strictObject({
-        name: columnName,
-        type: columnType,
-        sourceField: z.string().min(1).optional(),
-        comment: z.string().optional(),
-      }),
-    )
-    .min(1),
-  source: tableSource,
-});
+export { maximumPrincipalNameLength } from "./name-schemas.js";
 
 const grant = z.strictObject({
   principal: principalName,
   privileges: z.array(z.enum(["USE CATALOG", "USE SCHEMA", "SELECT"])).min(1),
-  securable: z
-    .string()
-    .regex(
-      securablePattern,
-      "expected a lower-case catalog, catalog.schema or catalog.schema.table",
-    ),
+  securable: securableName,
 });
 
 const rowFilter = z.strictObject({
   table: tableName,
   name: z.string().min(1),
-  expression: z.string().min(1),
-});
-
-const genieParameter = z.strictObject({
-  name: z
+  expression: z
     .string()
-    .regex(
-      /^[A-Za-z_][A-Za-z0-9_]*$/,
-      "expected a marker name of letters, digits and underscores",
+    .min(1)
+    .describe(
+      "boolean SQL over the table's columns; may call is_account_group_member('group') and current_user()",
     ),
-  kind: z.enum(["month", "airport", "state", "integer"]),
 });
 
-const genieSpace = z.strictObject({
-  id: identifier,
-  title: z.string().min(1),
-  description: z.string(),
-  warehouseId: identifier,
-  tables: z.array(tableName).min(1),
-  instructions: z.string(),
-  sampleQuestions: z.array(z.string().min(1)),
-  exampleQueries: z.array(
-    z.strictObject({
-      question: z.string().min(1),
-      sql: z.string().min(1),
-      description: z.string().min(1),
-      parameters: z.array(genieParameter).optional(),
-    }),
-  ),
-  permissions: z.array(
-    z.strictObject({
-      principal: principalName,
-      level: z.enum(["CAN_VIEW", "CAN_RUN", "CAN_EDIT", "CAN_MANAGE"]),
-    }),
-  ),
+const columnMask = z.strictObject({
+  table: tableName,
+  column: z.string().min(1),
+  name: z.string().min(1),
+  expression: z
+    .string()
+    .min(1)
+    .describe(
+      "SQL over the table's columns whose value the querying user reads in place of the column, such as CASE WHEN is_account_group_member('finance') THEN cost END",
+    ),
 });
 
-/** Schema of a workspace definition file; lists default to empty when omitted. */
+/** Schema of a workspace definition; lists default to empty when omitted. */
 export const workspaceDefinitionSchema = z.strictObject({
   workspaceId: z
     .string()
@@ -167,51 +65,39 @@ export const workspaceDefinitionSchema = z.strictObject({
       z.strictObject({
         name: principalName,
         displayName: z.string().min(1).optional(),
-        groups: z.array(principalName).optional(),
+        groups: z
+          .array(principalName)
+          .optional()
+          .describe("groups this group belongs to (nested groups)"),
       }),
     )
     .default([]),
   servicePrincipals: z
     .array(
       z.strictObject({
-        applicationId: principalName,
+        applicationId: principalName.describe(
+          "OAuth client id of the service principal",
+        ),
         displayName: z.string().min(1),
         clientSecret: z.string().min(1),
         groups: z.array(principalName).optional(),
       }),
     )
     .default([]),
+  catalogs: z
+    .array(catalog)
+    .optional()
+    .describe(
+      "catalogs and schemas with comments; when present, every table must be in a schema listed here",
+    ),
   tables: z.array(table).default([]),
   grants: z.array(grant).default([]),
   rowFilters: z.array(rowFilter).default([]),
+  columnMasks: z.array(columnMask).optional(),
   genieSpaces: z.array(genieSpace).default([]),
-  servingEndpoints: z
-    .array(
-      z.strictObject({
-        name: identifier,
-        permissions: z.array(
-          z.strictObject({
-            principal: principalName,
-            level: z.enum(["CAN_QUERY", "CAN_VIEW", "CAN_MANAGE"]),
-          }),
-        ),
-      }),
-    )
-    .default([]),
-  warehouses: z
-    .array(
-      z.strictObject({
-        id: identifier,
-        name: z.string().min(1),
-        permissions: z.array(
-          z.strictObject({
-            principal: principalName,
-            level: z.enum(["CAN_USE", "CAN_MANAGE"]),
-          }),
-        ),
-      }),
-    )
-    .default([]),
+  servingEndpoints: z.array(servingEndpoint).default([]),
+  warehouses: z.array(warehouse).default([]),
+  app: app.optional(),
 });
 
 type IsExactly<Left, Right> =

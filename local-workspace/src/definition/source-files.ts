@@ -3,8 +3,18 @@ import { createRequire } from "node:module";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import type { TableDefinition } from "../contracts.js";
 
-/** A table source that is a file, as opposed to inline rows. */
-export type FileSource = Exclude<TableDefinition["source"], { rows: unknown }>;
+/** A table source that is a file, as opposed to inline rows or a query. */
+export type FileSource = Extract<
+  TableDefinition["source"],
+  { format: unknown }
+>;
+
+/** Returns true when `source` names a file. */
+export function isFileSource(
+  source: TableDefinition["source"],
+): source is FileSource {
+  return "format" in source;
+}
 
 /** Thrown when a table's source file cannot be found. The message names the path it tried. */
 export class SourceFileError extends Error {
@@ -49,7 +59,14 @@ export function resolveSourceFile(
   return file;
 }
 
-function findPackageRoot(packageName: string, baseDirectory: string): string {
+/**
+ * Returns the folder of an installed npm package, looked up from `baseDirectory` first
+ * and then from the local workspace's own dependencies.
+ */
+export function findPackageRoot(
+  packageName: string,
+  baseDirectory: string,
+): string {
   const lookupOrigins = [join(baseDirectory, "index.js"), import.meta.filename];
 
   for (const origin of lookupOrigins) {

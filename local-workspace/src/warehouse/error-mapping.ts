@@ -1,4 +1,5 @@
 import { type Privilege, WarehouseError } from "../contracts.js";
+import { storageSchema } from "./postgres-names.js";
 import type { PrivilegeModel } from "./privileges.js";
 
 /** Facts about a failed statement that its error message draws on. */
@@ -117,8 +118,9 @@ export function toWarehouseError(
 }
 
 /**
- * Postgres names the denied object by its own name: `table flights` or `schema
- * samples.aviation` (schemas keep the Unity Catalog name, see postgres-names.ts).
+ * Postgres names the denied object by its own name: `view flights` (principals read
+ * each table through a view) or `schema samples.aviation` (schemas keep the Unity
+ * Catalog name, see postgres-names.ts).
  */
 function permissionDenied(
   message: string,
@@ -128,11 +130,19 @@ function permissionDenied(
   const kind = match?.[1];
   const name = match?.[2]?.replaceAll('"', "");
 
-  if (kind === "table" && name !== undefined) {
+  if ((kind === "view" || kind === "table") && name !== undefined) {
     const table = findTable(name, statement);
     return new WarehouseError(
       "INSUFFICIENT_PERMISSIONS",
       `Insufficient privileges: User does not have SELECT on Table '${table}'.`,
+      "42501",
+    );
+  }
+
+  if (kind === "schema" && name === storageSchema) {
+    return new WarehouseError(
+      "INSUFFICIENT_PERMISSIONS",
+      `Insufficient privileges: the schema ${name} belongs to the local workspace itself. Query tables by their three-level names, such as catalog.schema.table.`,
       "42501",
     );
   }

@@ -1,4 +1,4 @@
-import { PGlite, types } from "@electric-sql/pglite";
+import { type PGlite, types } from "@electric-sql/pglite";
 import {
   type QueryParameter,
   type QueryResult,
@@ -6,27 +6,20 @@ import {
   WarehouseError,
   type WorkspaceDefinition,
 } from "../contracts.js";
+import type { Logger } from "../logger.js";
 import { toWarehouseError } from "./error-mapping.js";
-import { postgresTable, quoteIdentifier } from "./postgres-names.js";
+import { quoteIdentifier } from "./postgres-names.js";
 import { PrivilegeModel } from "./privileges.js";
 import { describeColumn, formatValue } from "./result-format.js";
-import {
-  compileGrants,
-  compileHardening,
-  compileRoles,
-  compileRowFilters,
-  compileTable,
-} from "./security-ddl.js";
-import { type TranslationContext, translateSql } from "./sql-translation.js";
+import type { TranslationContext } from "./sql-translation.js";
+import { translateSql } from "./sql-translation.js";
 import { rejectNonQuery } from "./statement-kinds.js";
-import { readTableRows, type TableRow } from "./table-sources.js";
-
-/**
- * Rows per INSERT while loading tables. Loading the 20,000 flights took 77-113 ms with
- * batches of 1,000, 5,000 or 20,000 rows (tsx on a 2-core VM), so the size mainly bounds
- * the length of one JSON parameter.
- */
-const insertBatchRows = 5000;
+import { buildDatabase } from "./warehouse-build.js";
+import {
+  loadSnapshot,
+  saveSnapshot,
+  warehouseFingerprint,
+} from "./warehouse-snapshot.js";
 
 /** Parsers that keep every value in Postgres' text form, which the result format needs. */
 const textParsers = Object.fromEntries(
@@ -36,81 +29,110 @@ const textParsers = Object.fromEntries(
 export interface PgliteWarehouseOptions {
   /** Folder that relative table source paths start from. */
   baseDirectory: string;
+  /**
+   * Folder for snapshots of the built database. A start whose definition, data files
+   * and code match a snapshot loads it; otherwise it builds the database and writes one.
+   * Without a folder, every start builds the database in memory.
+   */
+  dataDirectory?: string;
+  /** Receives warnings about snapshots that could not be read or written. */
+  logger?: Logger;
+}
+
+/** Origin and start time of a warehouse's database, for start-up logs and benchmarks. */
+export interface WarehouseStartup {
+  /** `loaded`: from a snapshot; `built`: from the sources, then written as a snapshot when a data directory is set. */
+  origin: "loaded" | "built";
+  /** Snapshot file read or written, if any. */
+  snapshot?: string;
+  milliseconds: number;
 }
 
 /**
  * A `Warehouse` on PGlite (Postgres compiled to WebAssembly, in this process). Users,
- * groups and service principals are Postgres roles, grants are Postgres grants and row
- * filters are row-level security policies, so Postgres enforces them on every query.
+ * groups and service principals are Postgres roles, grants are Postgres grants, row
+ * filters are row-level security policies and column masks are expressions in the views
+ * that principals read, so Postgres enforces them on every query.
  */
 export class PgliteWarehouse implements Warehouse {
+  readonly startup: WarehouseStartup;
   readonly #database: PGlite;
   readonly #privileges: PrivilegeModel;
   readonly #roles: ReadonlySet<string>;
   readonly #tableNames: string[];
   readonly #translation: TranslationContext;
 
-  private constructor(database: PGlite, definition: WorkspaceDefinition) {
+  private constructor(
+    database: PGlite,
+    definition: WorkspaceDefinition,
+    startup: WarehouseStartup,
+  ) {
     this.#database = database;
+    this.startup = startup;
     this.#privileges = new PrivilegeModel(definition);
     this.#roles = new Set(this.#privileges.principalNames());
     this.#tableNames = definition.tables.map((table) => table.name);
     this.#translation = translationContext(definition);
   }
 
-  /** Starts PGlite, creates roles and tables, loads the rows and applies the security rules. */
+  /**
+   * Starts PGlite from a snapshot in `dataDirectory` when one matches, or else creates
+   * the roles and tables, loads the rows, applies the security rules and writes a
+   * snapshot.
+   */
   static async create(
     definition: WorkspaceDefinition,
     options: PgliteWarehouseOptions,
   ): Promise<PgliteWarehouse> {
-    const [database, rows] = await Promise.all([
-      PGlite.create(),
-      Promise.all(
-        definition.tables.map((table) =>
-          readTableRows(table, options.baseDirectory),
-        ),
-      ),
-    ]);
-    const warehouse = new PgliteWarehouse(database, definition);
-    try {
-      await warehouse.#build(definition, rows);
-    } catch (error) {
-      await database.close();
-      throw error;
-    }
-    return warehouse;
-  }
+    const startedAt = performance.now();
+    const { dataDirectory, logger } = options;
+    const snapshots =
+      dataDirectory === undefined
+        ? undefined
+        : {
+            directory: dataDirectory,
+            fingerprint: await warehouseFingerprint(
+              definition,
+              options.baseDirectory,
+            ),
+          };
+    const elapsed = () => Math.round(performance.now() - startedAt);
 
-  async #build(
-    definition: WorkspaceDefinition,
-    rows: readonly TableRow[][],
-  ): Promise<void> {
-    const database = this.#database;
-    const current = await database.query<{ name: string }>(
-      "SELECT current_database() AS name",
-    );
-    await database.exec(
-      [
-        ...compileHardening(current.rows[0]?.name ?? "postgres"),
-        ...compileRoles(definition, this.#privileges),
-      ].join(";\n"),
-    );
-
-    const schemas = new Set<string>();
-    for (const [index, table] of definition.tables.entries()) {
-      await database.exec(compileTable(table, schemas).join(";\n"));
-      await insertRows(database, table.name, rows[index] ?? []);
+    const loaded =
+      snapshots === undefined
+        ? undefined
+        : await loadSnapshot(
+            snapshots.directory,
+            snapshots.fingerprint,
+            logger,
+          );
+    if (loaded !== undefined) {
+      return new PgliteWarehouse(loaded.database, definition, {
+        origin: "loaded",
+        snapshot: loaded.file,
+        milliseconds: elapsed(),
+      });
     }
 
-    const translate = (expression: string) =>
-      translateSql(expression, this.#translation).text;
-    await database.exec(
-      [
-        ...compileGrants(definition, this.#privileges),
-        ...compileRowFilters(definition, translate),
-        "ANALYZE",
-      ].join(";\n"),
+    const database = await buildDatabase(
+      definition,
+      options.baseDirectory,
+      translationContext(definition),
     );
+    const snapshot =
+      snapshots === undefined
+        ? undefined
+        : await saveSnapshot(
+            database,
+            snapshots.directory,
+            snapshots.fingerprint,
+            logger,
+          );
+    return new PgliteWarehouse(database, definition, {
+      origin: "built",
+      snapshot,
+      milliseconds: elapsed(),
+    });
   }
 
   async query(
@@ -127,7 +149,10 @@ export class PgliteWarehouse implements Warehouse {
     return this.#run(principalName, sql, parameters);
   }
 
-  /** Runs `sql` as the PGlite superuser, which bypasses grants and row filters but not read-only mode. */
+  /**
+   * Runs `sql` as the PGlite superuser on the storage tables, which bypasses grants, row
+   * filters and column masks but not read-only mode.
+   */
   async queryAsAdministrator(
     sql: string,
     parameters: QueryParameter[] = [],
@@ -157,7 +182,13 @@ export class PgliteWarehouse implements Warehouse {
     parameters: readonly QueryParameter[],
   ): Promise<QueryResult> {
     rejectNonQuery(sql);
-    const translated = translateSql(sql, this.#translation, parameters);
+    // The administrator reads the storage tables, which bypass masks and, for the
+    // superuser, row filters; principals read the views.
+    const context =
+      principal === undefined
+        ? { ...this.#translation, storage: true }
+        : this.#translation;
+    const translated = translateSql(sql, context, parameters);
     const settings = [
       "SET LOCAL transaction_read_only = on",
       "SET LOCAL TimeZone = 'UTC'",
@@ -203,22 +234,6 @@ function translationContext(
     tableNames: new Set(definition.tables.map((table) => table.name)),
     knownIdentifiers,
   };
-}
-
-/** Inserts rows in batches; each batch is one JSON parameter expanded by Postgres. */
-async function insertRows(
-  database: PGlite,
-  tableName: string,
-  rows: readonly TableRow[],
-): Promise<void> {
-  const table = postgresTable(tableName);
-  for (let start = 0; start < rows.length; start += insertBatchRows) {
-    const batch = rows.slice(start, start + insertBatchRows);
-    await database.query(
-      `INSERT INTO ${table} SELECT * FROM json_populate_recordset(NULL::${table}, $1::json)`,
-      [JSON.stringify(batch)],
-    );
-  }
 }
 
 function toQueryResult(result: {

@@ -1,28 +1,15 @@
-import type {
-  ColumnType,
-  TableDefinition,
-  WorkspaceDefinition,
-} from "../contracts.js";
+import type { WorkspaceDefinition } from "../contracts.js";
 import {
   helperSchema,
+  ownerRole,
   postgresSchema,
   postgresTable,
   quoteIdentifier,
   quoteLiteral,
   splitTableName,
+  storageTable,
 } from "./postgres-names.js";
 import type { PrivilegeModel } from "./privileges.js";
-
-const postgresColumnTypes: Readonly<Record<ColumnType, string>> = {
-  STRING: "text",
-  INT: "integer",
-  LONG: "bigint",
-  DOUBLE: "double precision",
-  DECIMAL: "numeric",
-  BOOLEAN: "boolean",
-  DATE: "date",
-  TIMESTAMP: "timestamp",
-};
 
 /** Databricks date-part functions that Postgres lacks, as `name: EXTRACT field`. */
 const datePartFunctions: Readonly<Record<string, string>> = {
@@ -47,14 +34,20 @@ export function compileHardening(databaseName: string): string[] {
   ];
 }
 
-/** Creates a NOLOGIN role per principal and grants each group to its members. */
+/**
+ * Creates the owner role, a NOLOGIN role per principal, and grants each group to its
+ * members.
+ */
 export function compileRoles(
   definition: WorkspaceDefinition,
   privileges: PrivilegeModel,
 ): string[] {
-  const statements = privileges
-    .principalNames()
-    .map((name) => `CREATE ROLE ${quoteIdentifier(name)} NOLOGIN`);
+  const statements = [
+    `CREATE ROLE ${ownerRole} NOLOGIN NOSUPERUSER NOBYPASSRLS`,
+    ...privileges
+      .principalNames()
+      .map((name) => `CREATE ROLE ${quoteIdentifier(name)} NOLOGIN`),
+  ];
 
   for (const member of privileges.principalNames()) {
     for (const group of privileges.directGroups(member)) {
@@ -88,43 +81,9 @@ export function compileRoles(
   return statements;
 }
 
-/** Creates a table (and its schema, when new) with its comments. */
-export function compileTable(
-  table: TableDefinition,
-  existingSchemas: Set<string>,
-): string[] {
-  const statements: string[] = [];
-  const schema = postgresSchema(table.name);
-  if (!existingSchemas.has(schema)) {
-    existingSchemas.add(schema);
-    statements.push(`CREATE SCHEMA ${schema}`);
-  }
-
-  const name = postgresTable(table.name);
-  const columns = table.columns.map(
-    (column) =>
-      `${quoteIdentifier(column.name)} ${postgresColumnTypes[column.type]}`,
-  );
-  statements.push(`CREATE TABLE ${name} (${columns.join(", ")})`);
-
-  if (table.comment !== undefined) {
-    statements.push(
-      `COMMENT ON TABLE ${name} IS ${quoteLiteral(table.comment)}`,
-    );
-  }
-  for (const column of table.columns) {
-    if (column.comment !== undefined) {
-      statements.push(
-        `COMMENT ON COLUMN ${name}.${quoteIdentifier(column.name)} IS ${quoteLiteral(column.comment)}`,
-      );
-    }
-  }
-  return statements;
-}
-
 /**
- * Compiles the grants. `SELECT` becomes `GRANT SELECT` on the table, or on every table
- * below a schema or catalog grant. `USE SCHEMA` and `USE CATALOG` together become
+ * Compiles the grants. `SELECT` becomes `GRANT SELECT` on the table's view, or on every
+ * view below a schema or catalog grant. `USE SCHEMA` and `USE CATALOG` together become
  * `USAGE` on the Postgres schema.
  */
 export function compileGrants(
@@ -180,16 +139,17 @@ export function compileGrants(
 }
 
 /**
- * Compiles each row filter to a row-level security policy. `translateExpression` turns
- * the Databricks expression into Postgres SQL. FORCE makes the policy apply to the
- * table owner too; the superuser still bypasses it, which `queryAsAdministrator` needs.
+ * Compiles each row filter to a row-level security policy on the storage table.
+ * `translateExpression` turns the Databricks expression into Postgres SQL. FORCE makes
+ * the policy apply to the owner role, whose rights the views use; the superuser still
+ * bypasses it, which `queryAsAdministrator` needs.
  */
 export function compileRowFilters(
   definition: WorkspaceDefinition,
   translateExpression: (expression: string) => string,
 ): string[] {
   return definition.rowFilters.flatMap((filter) => {
-    const table = postgresTable(filter.table);
+    const table = storageTable(filter.table);
     return [
       `ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY`,
       `ALTER TABLE ${table} FORCE ROW LEVEL SECURITY`,

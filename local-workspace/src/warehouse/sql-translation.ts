@@ -10,6 +10,7 @@ import {
   postgresTable,
   quoteIdentifier,
   quoteLiteral,
+  storageTable,
 } from "./postgres-names.js";
 import {
   findThreeLevelNames,
@@ -27,6 +28,11 @@ export interface TranslationContext {
    * regard to case while quoted Postgres names are case-sensitive.
    */
   knownIdentifiers: ReadonlySet<string>;
+  /**
+   * When true, three-level names become the storage tables, which bypass column masks
+   * (and, for the superuser, row filters); otherwise they become the views principals read.
+   */
+  storage?: boolean;
 }
 
 export interface TranslatedSql {
@@ -69,7 +75,9 @@ export function translateSql(
     const table = tableAt.get(index);
 
     if (table !== undefined) {
-      text += postgresTable(table.name);
+      text += context.storage
+        ? storageTable(table.name)
+        : postgresTable(table.name);
       referencedTables.add(table.name);
       index = table.lastToken;
     } else if (token.kind === "backtick-identifier") {
