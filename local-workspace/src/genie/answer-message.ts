@@ -1,23 +1,38 @@
 /**
- * Answers one Genie message: matches the question to an example query, runs its SQL
- * as the asking principal and records the outcome on the stored message.
+ * Answers one Genie message. A model writes the query when one is configured;
+ * otherwise the question is matched to the space's example queries in the context of
+ * the conversation. The query runs as the asking principal, and the outcome is
+ * recorded on the stored message.
  */
 import {
   type GenieSpaceDefinition,
+  type TableDefinition,
   type Warehouse,
   WarehouseError,
 } from "../contracts.js";
-import type { GeniePrincipal } from "./genie-service.js";
+import { matchInConversation } from "./follow-up-questions.js";
 import { newGenieId, newStatementId } from "./identifiers.js";
 import type { AirportDirectory } from "./parameter-values.js";
 import {
   type FilledParameter,
-  matchQuestion,
   toQueryParameters,
 } from "./question-matching.js";
 import { summarizeResult } from "./result-summary.js";
+import type { GeniePrincipal } from "./space-access.js";
+import {
+  buildSqlPrompt,
+  extractReadOnlyQuery,
+  type GenieModelTarget,
+  ModelSqlError,
+  requestCompletion,
+} from "./sql-from-model.js";
 import { capResultRows } from "./statement-response.js";
-import type { MessageOutcome, StoredMessage } from "./stored-records.js";
+import type {
+  AnsweredOutcome,
+  MessageOutcome,
+  PlannedQuery,
+  StoredMessage,
+} from "./stored-records.js";
 
 /** Query titles are the question, cut to this many characters. */
 const maximumTitleLength = 255;
@@ -27,25 +42,30 @@ export interface AnswerDependencies {
   /** The space's airports, read once and shared by its messages. */
   airports: () => Promise<AirportDirectory>;
   now: () => number;
+  /** Every table of the workspace, of which the prompt describes the space's own. */
+  tables: readonly TableDefinition[];
+  /** Set when Genie writes SQL with a model instead of matching examples. */
+  model: GenieModelTarget | undefined;
+  /** The earlier messages of the conversation, oldest first, all finished. */
+  history: readonly StoredMessage[];
 }
 
 /**
- * Sets `message.plannedQuery` once an example matches and `message.outcome` when the
+ * Sets `message.plannedQuery` once a query is chosen and `message.outcome` when the
  * work ends. It never rejects, because every failure becomes a FAILED outcome.
  */
 export async function answerMessage(
   message: StoredMessage,
   space: GenieSpaceDefinition,
   principal: GeniePrincipal,
-  { warehouse, airports, now }: AnswerDependencies,
+  dependencies: AnswerDependencies,
 ): Promise<void> {
+  const { warehouse, now } = dependencies;
   try {
-    const match = matchQuestion(
-      message.content,
-      space.exampleQueries,
-      await airports(),
-    );
-    if (!match) {
+    const planned = dependencies.model
+      ? await planWithModel(message, space, dependencies.model, dependencies)
+      : await planFromExamples(message, space, dependencies);
+    if (!planned) {
       message.outcome = {
         kind: "unanswerable",
         textAttachmentId: newGenieId(),
@@ -55,30 +75,94 @@ export async function answerMessage(
       return;
     }
 
-    message.plannedQuery = {
-      match,
-      attachmentId: newGenieId(),
-      statementId: newStatementId(),
-      title: message.content.slice(0, maximumTitleLength),
-      displaySql: inlineParameters(match.example.sql, match.parameters),
-    };
+    message.plannedQuery = planned;
     const result = await warehouse.query(
       principal.userName,
-      match.example.sql,
-      toQueryParameters(match.parameters),
+      planned.sql,
+      planned.queryParameters,
     );
-    const capped = capResultRows(result);
-    message.outcome = {
-      kind: "answered",
-      result: capped.result,
-      truncated: capped.truncated,
-      summary: summarizeResult(capped.result, capped.truncated),
-      textAttachmentId: newGenieId(),
-      finishedAt: now(),
-    };
+    message.outcome = answeredOutcome(result, now());
   } catch (error) {
     message.outcome = failedOutcome(error, now());
   }
+}
+
+/** Builds the outcome of a finished query, cut to the 5,000-row cap. */
+export function answeredOutcome(
+  result: Awaited<ReturnType<Warehouse["query"]>>,
+  finishedAt: number,
+): AnsweredOutcome {
+  const capped = capResultRows(result);
+  return {
+    kind: "answered",
+    result: capped.result,
+    truncated: capped.truncated,
+    summary: summarizeResult(capped.result, capped.truncated),
+    textAttachmentId: newGenieId(),
+    finishedAt,
+  };
+}
+
+async function planFromExamples(
+  message: StoredMessage,
+  space: GenieSpaceDefinition,
+  dependencies: AnswerDependencies,
+): Promise<PlannedQuery | undefined> {
+  const previous = [...dependencies.history]
+    .reverse()
+    .find((earlier) => earlier.plannedQuery && earlier.understoodQuestion);
+  const contextual = matchInConversation(
+    message.content,
+    previous?.understoodQuestion,
+    space.exampleQueries,
+    await dependencies.airports(),
+  );
+  if (!contextual) {
+    return undefined;
+  }
+
+  const { match, understoodQuestion } = contextual;
+  message.understoodQuestion = understoodQuestion;
+  return {
+    attachmentId: newGenieId(),
+    statementId: newStatementId(),
+    title: understoodQuestion.slice(0, maximumTitleLength),
+    description: match.example.description,
+    sql: match.example.sql,
+    parameters: match.parameters,
+    queryParameters: toQueryParameters(match.parameters),
+    displaySql: inlineParameters(match.example.sql, match.parameters),
+  };
+}
+
+async function planWithModel(
+  message: StoredMessage,
+  space: GenieSpaceDefinition,
+  model: GenieModelTarget,
+  dependencies: AnswerDependencies,
+): Promise<PlannedQuery> {
+  const history = dependencies.history.map((earlier) => ({
+    question: earlier.content,
+    sql: earlier.plannedQuery?.displaySql,
+  }));
+  const prompt = buildSqlPrompt(
+    space,
+    dependencies.tables,
+    history,
+    message.content,
+  );
+  const sql = extractReadOnlyQuery(await requestCompletion(model, prompt));
+  message.understoodQuestion = message.content;
+  return {
+    attachmentId: newGenieId(),
+    statementId: newStatementId(),
+    title: message.content.slice(0, maximumTitleLength),
+    description: `Query written by ${model.modelName} from the space's tables and instructions.`,
+    sql,
+    parameters: [],
+    queryParameters: [],
+    displaySql: sql,
+  };
 }
 
 /**
@@ -107,7 +191,10 @@ export function inlineParameters(
  * Turns a failure into a FAILED message. SQL errors keep the warehouse's error class
  * and text, which name the table, as Genie shows them.
  */
-function failedOutcome(error: unknown, finishedAt: number): MessageOutcome {
+export function failedOutcome(
+  error: unknown,
+  finishedAt: number,
+): MessageOutcome {
   if (error instanceof WarehouseError) {
     const prefix = `[${error.errorClass}]`;
     const errorText = error.message.startsWith(prefix)
@@ -118,6 +205,15 @@ function failedOutcome(error: unknown, finishedAt: number): MessageOutcome {
       errorType: "SQL_EXECUTION_EXCEPTION",
       errorClass: error.errorClass,
       errorText,
+      finishedAt,
+    };
+  }
+  if (error instanceof ModelSqlError) {
+    return {
+      kind: "failed",
+      errorType: error.errorType,
+      errorClass: error.errorType,
+      errorText: error.message,
       finishedAt,
     };
   }

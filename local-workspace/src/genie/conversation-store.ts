@@ -10,6 +10,7 @@ export const defaultMaximumConversations = 1000;
 export class ConversationStore {
   readonly #conversations = new Map<string, StoredConversation>();
   readonly #maximumConversations: number;
+  #lastSequence = 0;
 
   constructor(maximumConversations = defaultMaximumConversations) {
     if (!Number.isInteger(maximumConversations) || maximumConversations < 1) {
@@ -18,6 +19,12 @@ export class ConversationStore {
       );
     }
     this.#maximumConversations = maximumConversations;
+  }
+
+  /** Returns the next creation sequence number for a conversation or message. */
+  nextSequence(): number {
+    this.#lastSequence += 1;
+    return this.#lastSequence;
   }
 
   add(conversation: StoredConversation): void {
@@ -34,6 +41,17 @@ export class ConversationStore {
 
   get(conversationId: string): StoredConversation | undefined {
     return this.#conversations.get(conversationId);
+  }
+
+  delete(conversationId: string): boolean {
+    return this.#conversations.delete(conversationId);
+  }
+
+  /** Returns the conversations of a space, newest first. */
+  listBySpace(spaceId: string): StoredConversation[] {
+    return [...this.#conversations.values()]
+      .filter((conversation) => conversation.spaceId === spaceId)
+      .sort((first, second) => second.sequence - first.sequence);
   }
 
   get size(): number {

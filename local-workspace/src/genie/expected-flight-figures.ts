@@ -118,3 +118,28 @@ export function roundQuotient(numerator: number, denominator: number): string {
   const fraction = (hundredths % 100n).toString().padStart(2, "0");
   return `${sign}${whole}.${fraction}`;
 }
+
+/**
+ * Counts the flights leaving `origin` (an IATA code) in `month` (1-12) and averages
+ * their departure delay. The row filter shows an airport's flights whole to anyone
+ * whose regions include its state, so no region argument is needed.
+ */
+export function originMonthFigures(
+  origin: string,
+  month: number,
+): MonthFigures {
+  const { flights } = loadSourceData();
+  let flightCount = 0;
+  let delaySum = 0;
+  for (const flight of flights) {
+    if (flight.origin === origin && Number(flight.date.slice(5, 7)) === month) {
+      flightCount += 1;
+      delaySum += flight.delay;
+    }
+  }
+  return {
+    flightCount,
+    delaySum,
+    roundedAverageDelay: roundQuotient(delaySum, flightCount),
+  };
+}

@@ -1,52 +1,68 @@
 /**
  * The Genie Conversation API without HTTP: space access, conversation ownership,
- * answering messages by example matching, and query results. Routes adapt it.
+ * messages answered in the context of their conversation, history, feedback and
+ * query results. Routes adapt it.
  */
 import type {
   GenieSpaceDefinition,
-  GenieSpacePermissionLevel,
-  Principal,
   Warehouse,
   WorkspaceDefinition,
 } from "../contracts.js";
-import { loadAirportDirectory } from "./airport-directory.js";
-import { answerMessage } from "./answer-message.js";
+import { AnswerScheduler } from "./answer-scheduler.js";
 import { ConversationStore, findMessage } from "./conversation-store.js";
+import { GenieRequestError } from "./genie-request-error.js";
 import { newGenieId } from "./identifiers.js";
-import { statusAt } from "./message-status.js";
+import {
+  type MessageFaultSource,
+  toMessageOutcome,
+} from "./injected-outcomes.js";
+import {
+  listConversationPage,
+  listMessagePage,
+  listSpacePage,
+  type PageQuery,
+} from "./listings.js";
+import {
+  defaultResultLifetimeMilliseconds,
+  type GenieLatencyModel,
+  validateLatencyModel,
+} from "./message-status.js";
 import {
   conversationView,
   type GenieMessageView,
   messageView,
   type ViewContext,
 } from "./message-views.js";
-import type { AirportDirectory } from "./parameter-values.js";
+import { QueryResults } from "./query-results.js";
+import { validateContent, validateFeedback } from "./request-validation.js";
 import {
-  failedStatementResponse,
-  runningStatementResponse,
-  succeededStatementResponse,
-} from "./statement-response.js";
+  type GeniePrincipal,
+  requireSpace,
+  spaceView,
+} from "./space-access.js";
+import type { GenieModelTarget } from "./sql-from-model.js";
 import type { StoredConversation, StoredMessage } from "./stored-records.js";
+import { ThroughputLimit } from "./throughput-limit.js";
 
-/** The parts of a principal Genie needs: who owns what, and whose role runs the SQL. */
-export type GeniePrincipal = Pick<Principal, "id" | "userName" | "groups">;
-
-/** A request Genie rejects, with the HTTP status and Databricks error code to send. */
-export class GenieRequestError extends Error {
-  readonly status: 400 | 404;
-  readonly errorCode: string;
-
-  constructor(status: 400 | 404, errorCode: string, message: string) {
-    super(message);
-    this.name = "GenieRequestError";
-    this.status = status;
-    this.errorCode = errorCode;
-  }
-}
+export { GenieRequestError } from "./genie-request-error.js";
+export type {
+  InjectedMessageOutcome,
+  MessageFaultSource,
+} from "./injected-outcomes.js";
+export type { GeniePrincipal } from "./space-access.js";
 
 export interface GenieServiceOptions {
   /** How long each non-terminal message status lasts. With 0, a message moves on as soon as its work is done. */
   statusStepMilliseconds: number;
+  /** Per-status durations with jitter; replaces `statusStepMilliseconds` when set. */
+  latency?: GenieLatencyModel;
+  /** How long a query result stays readable; defaults to one hour. */
+  resultLifetimeMilliseconds?: number;
+  /** Questions per minute across the workspace; unset means no limit. */
+  questionsPerMinute?: number;
+  /** Writes SQL with this model instead of matching example queries. */
+  model?: GenieModelTarget;
+  faults?: MessageFaultSource;
   /** Conversations kept in memory before the oldest is dropped. */
   maximumConversations?: number;
   /** Clock in milliseconds since the epoch, replaceable in tests. */
@@ -56,21 +72,16 @@ export interface GenieServiceOptions {
 /** Conversation titles are the first question, cut to this many characters. */
 const maximumTitleLength = 255;
 
-const permissionRanks: Record<GenieSpacePermissionLevel, number> = {
-  CAN_VIEW: 0,
-  CAN_RUN: 1,
-  CAN_EDIT: 2,
-  CAN_MANAGE: 3,
-};
-
 export class GenieService {
   readonly #definition: WorkspaceDefinition;
-  readonly #warehouse: Warehouse;
-  readonly #statusStepMilliseconds: number;
+  readonly #latency: number | GenieLatencyModel;
+  readonly #resultLifetimeMilliseconds: number;
+  readonly #faults: MessageFaultSource | undefined;
+  readonly #throughput: ThroughputLimit | undefined;
   readonly #now: () => number;
   readonly #conversations: ConversationStore;
-  readonly #airportDirectories = new Map<string, Promise<AirportDirectory>>();
-  readonly #pendingAnswers = new Map<string, Promise<void>>();
+  readonly #results: QueryResults;
+  readonly #answers: AnswerScheduler;
 
   constructor(
     definition: WorkspaceDefinition,
@@ -78,10 +89,26 @@ export class GenieService {
     options: GenieServiceOptions,
   ) {
     this.#definition = definition;
-    this.#warehouse = warehouse;
-    this.#statusStepMilliseconds = options.statusStepMilliseconds;
+    if (options.latency) {
+      validateLatencyModel(options.latency);
+    }
+    this.#latency = options.latency ?? options.statusStepMilliseconds;
+    this.#resultLifetimeMilliseconds =
+      options.resultLifetimeMilliseconds ?? defaultResultLifetimeMilliseconds;
+    this.#faults = options.faults;
     this.#now = options.now ?? Date.now;
+    this.#throughput =
+      options.questionsPerMinute === undefined
+        ? undefined
+        : new ThroughputLimit(options.questionsPerMinute, this.#now);
     this.#conversations = new ConversationStore(options.maximumConversations);
+    this.#results = new QueryResults(warehouse, () => this.#viewContext());
+    this.#answers = new AnswerScheduler(
+      definition,
+      warehouse,
+      options.model,
+      this.#now,
+    );
   }
 
   startConversation(
@@ -91,12 +118,14 @@ export class GenieService {
   ) {
     const space = this.#runnableSpace(spaceId, principal);
     const question = validateContent(content);
+    this.#throughput?.admit();
     const conversation: StoredConversation = {
       conversationId: newGenieId(),
       spaceId,
       ownerId: principal.id,
       title: question.slice(0, maximumTitleLength),
       createdAt: this.#now(),
+      sequence: this.#conversations.nextSequence(),
       messages: [],
     };
     this.#conversations.add(conversation);
@@ -115,15 +144,13 @@ export class GenieService {
     principal: GeniePrincipal,
     content: unknown,
   ): GenieMessageView {
-    const space = this.#runnableSpace(spaceId, principal);
-    const conversation = this.#ownedConversation(
+    const { space, conversation } = this.#ownedConversation(
       spaceId,
       conversationId,
       principal,
     );
     const question = validateContent(content);
-    // NOTE: a follow-up is matched on its own words only, so "And in March?" does not
-    // reuse the previous question's example the way Genie's model would.
+    this.#throughput?.admit();
     return this.#addMessage(space, conversation, principal, question);
   }
 
@@ -133,14 +160,90 @@ export class GenieService {
     messageId: string,
     principal: GeniePrincipal,
   ): GenieMessageView {
-    const space = this.#runnableSpace(spaceId, principal);
-    const message = this.#ownedMessage(
+    const { space, message } = this.#ownedMessage(
       spaceId,
       conversationId,
       messageId,
       principal,
     );
     return messageView(message, this.#viewContext(space));
+  }
+
+  /** Lists a conversation's messages, newest first. */
+  listMessages(
+    spaceId: string,
+    conversationId: string,
+    principal: GeniePrincipal,
+    page: PageQuery = {},
+  ) {
+    const { space, conversation } = this.#ownedConversation(
+      spaceId,
+      conversationId,
+      principal,
+    );
+    return listMessagePage(conversation, this.#viewContext(space), page);
+  }
+
+  /**
+   * Lists conversations of a space, most recent first: the caller's own, or with
+   * `includeAll` every user's, which needs CAN_MANAGE on the space.
+   */
+  listConversations(
+    spaceId: string,
+    principal: GeniePrincipal,
+    page: PageQuery & { includeAll?: boolean } = {},
+  ) {
+    const space = this.#runnableSpace(spaceId, principal);
+    return listConversationPage(
+      this.#conversations.listBySpace(spaceId),
+      space,
+      principal,
+      page,
+    );
+  }
+
+  deleteConversation(
+    spaceId: string,
+    conversationId: string,
+    principal: GeniePrincipal,
+  ): Record<string, never> {
+    this.#ownedConversation(spaceId, conversationId, principal);
+    this.#conversations.delete(conversationId);
+    return {};
+  }
+
+  deleteMessage(
+    spaceId: string,
+    conversationId: string,
+    messageId: string,
+    principal: GeniePrincipal,
+  ): Record<string, never> {
+    const { conversation, message } = this.#ownedMessage(
+      spaceId,
+      conversationId,
+      messageId,
+      principal,
+    );
+    conversation.messages.splice(conversation.messages.indexOf(message), 1);
+    return {};
+  }
+
+  /** Stores a rating (POSITIVE, NEGATIVE or NONE) and an optional comment on a message. */
+  sendFeedback(
+    spaceId: string,
+    conversationId: string,
+    messageId: string,
+    principal: GeniePrincipal,
+    body: { rating?: unknown; comment?: unknown },
+  ): Record<string, never> {
+    const { message } = this.#ownedMessage(
+      spaceId,
+      conversationId,
+      messageId,
+      principal,
+    );
+    message.feedback = validateFeedback(body);
+    return {};
   }
 
   getQueryResult(
@@ -150,54 +253,46 @@ export class GenieService {
     attachmentId: string,
     principal: GeniePrincipal,
   ) {
-    this.#runnableSpace(spaceId, principal);
-    const message = this.#ownedMessage(
+    const { message } = this.#ownedMessage(
       spaceId,
       conversationId,
       messageId,
       principal,
     );
-    const planned = message.plannedQuery;
-    if (!planned || planned.attachmentId !== attachmentId) {
-      throw new GenieRequestError(
-        404,
-        "RESOURCE_DOES_NOT_EXIST",
-        `Message ${messageId} has no query attachment ${attachmentId}.`,
-      );
-    }
+    return this.#results.read(message, attachmentId);
+  }
 
-    const { status } = statusAt(
-      message,
-      this.#now(),
-      this.#statusStepMilliseconds,
+  /** Runs the message's query again as `principal` and restarts its result lifetime. */
+  executeQuery(
+    spaceId: string,
+    conversationId: string,
+    messageId: string,
+    attachmentId: string,
+    principal: GeniePrincipal,
+  ) {
+    const { message } = this.#ownedMessage(
+      spaceId,
+      conversationId,
+      messageId,
+      principal,
     );
-    const outcome = message.outcome;
-    if (status === "COMPLETED" && outcome?.kind === "answered") {
-      return {
-        statement_response: succeededStatementResponse(
-          planned.statementId,
-          outcome.result,
-          outcome.truncated,
-        ),
-      };
-    }
-    if (status === "FAILED" && outcome?.kind === "failed") {
-      return {
-        statement_response: failedStatementResponse(
-          planned.statementId,
-          outcome.errorClass,
-          outcome.errorText,
-        ),
-      };
-    }
-    return {
-      statement_response: runningStatementResponse(planned.statementId),
-    };
+    return this.#results.execute(message, attachmentId, principal, this.#now);
+  }
+
+  /** Lists the spaces on which the caller has CAN_VIEW or a higher level. */
+  listSpaces(principal: GeniePrincipal, page: PageQuery = {}) {
+    return listSpacePage(this.#definition, principal, page);
+  }
+
+  getSpace(spaceId: string, principal: GeniePrincipal) {
+    return spaceView(
+      requireSpace(this.#definition, spaceId, principal, "CAN_VIEW"),
+    );
   }
 
   /** Resolves once Genie has finished working on the message, so tests can wait for it. */
   async waitForAnswer(messageId: string): Promise<void> {
-    await this.#pendingAnswers.get(messageId);
+    await this.#answers.waitFor(messageId);
   }
 
   #addMessage(
@@ -206,6 +301,7 @@ export class GenieService {
     principal: GeniePrincipal,
     question: string,
   ): GenieMessageView {
+    const history = [...conversation.messages];
     const message: StoredMessage = {
       messageId: newGenieId(),
       conversationId: conversation.conversationId,
@@ -213,69 +309,41 @@ export class GenieService {
       content: question,
       ownerId: principal.id,
       createdAt: this.#now(),
+      sequence: this.#conversations.nextSequence(),
     };
     conversation.messages.push(message);
 
-    // Genie starts work at once, and the status timing decides when clients see the result.
-    const answer = answerMessage(message, space, principal, {
-      warehouse: this.#warehouse,
-      airports: () => this.#airportDirectory(space),
-      now: this.#now,
-    }).finally(() => this.#pendingAnswers.delete(message.messageId));
-    this.#pendingAnswers.set(message.messageId, answer);
-
+    const injected = this.#faults?.takeMessageFault(
+      space.id,
+      principal.userName,
+    );
+    if (injected) {
+      message.outcome = toMessageOutcome(injected, this.#now());
+    } else {
+      // Genie starts work at once, and the status timing decides when clients see the result.
+      this.#answers.start(message, space, principal, history);
+    }
     return messageView(message, this.#viewContext(space), true);
   }
 
-  /** Reads the space's airports once. A failed read is retried by the next question. */
-  #airportDirectory(space: GenieSpaceDefinition): Promise<AirportDirectory> {
-    let directory = this.#airportDirectories.get(space.id);
-    if (!directory) {
-      directory = loadAirportDirectory(
-        space,
-        this.#definition.tables,
-        this.#warehouse,
-      );
-      directory.catch(() => this.#airportDirectories.delete(space.id));
-      this.#airportDirectories.set(space.id, directory);
-    }
-    return directory;
-  }
-
-  /**
-   * Returns the space when the principal may ask it questions. Databricks returns
-   * RESOURCE_DOES_NOT_EXIST both for an unknown space and for one the caller cannot
-   * run, so that space ids do not leak.
-   */
   #runnableSpace(
     spaceId: string,
     principal: GeniePrincipal,
   ): GenieSpaceDefinition {
-    const space = this.#definition.genieSpaces.find(
-      (candidate) => candidate.id === spaceId,
-    );
-    const canRun = space?.permissions.some(
-      (permission) =>
-        (permission.principal === principal.userName ||
-          principal.groups.includes(permission.principal)) &&
-        permissionRanks[permission.level] >= permissionRanks.CAN_RUN,
-    );
-    if (!space || !canRun) {
-      throw new GenieRequestError(
-        404,
-        "RESOURCE_DOES_NOT_EXIST",
-        `Genie space ${spaceId} does not exist or you do not have CAN_RUN permission on it.`,
-      );
-    }
-    return space;
+    return requireSpace(this.#definition, spaceId, principal, "CAN_RUN");
   }
 
-  /** Conversations of other principals are reported as missing, as on Databricks. */
+  /**
+   * Returns the conversation and its space when the principal may run the space and
+   * started the conversation. Conversations of other principals are reported as
+   * missing, as on Databricks.
+   */
   #ownedConversation(
     spaceId: string,
     conversationId: string,
     principal: GeniePrincipal,
-  ): StoredConversation {
+  ) {
+    const space = this.#runnableSpace(spaceId, principal);
     const conversation = this.#conversations.get(conversationId);
     if (
       !conversation ||
@@ -288,7 +356,7 @@ export class GenieService {
         `Conversation ${conversationId} does not exist in Genie space ${spaceId}.`,
       );
     }
-    return conversation;
+    return { space, conversation };
   }
 
   #ownedMessage(
@@ -296,8 +364,8 @@ export class GenieService {
     conversationId: string,
     messageId: string,
     principal: GeniePrincipal,
-  ): StoredMessage {
-    const conversation = this.#ownedConversation(
+  ) {
+    const { space, conversation } = this.#ownedConversation(
       spaceId,
       conversationId,
       principal,
@@ -310,25 +378,15 @@ export class GenieService {
         `Message ${messageId} does not exist in conversation ${conversationId}.`,
       );
     }
-    return message;
+    return { space, conversation, message };
   }
 
-  #viewContext(space: GenieSpaceDefinition): ViewContext {
+  #viewContext(space?: GenieSpaceDefinition): ViewContext {
     return {
       now: this.#now(),
-      statusStepMilliseconds: this.#statusStepMilliseconds,
-      sampleQuestions: space.sampleQuestions,
+      latency: this.#latency,
+      resultLifetimeMilliseconds: this.#resultLifetimeMilliseconds,
+      sampleQuestions: space?.sampleQuestions ?? [],
     };
   }
-}
-
-function validateContent(content: unknown): string {
-  if (typeof content !== "string" || content.trim() === "") {
-    throw new GenieRequestError(
-      400,
-      "INVALID_PARAMETER_VALUE",
-      "Field 'content' is required and must be a non-empty string.",
-    );
-  }
-  return content;
 }

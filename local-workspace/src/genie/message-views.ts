@@ -2,7 +2,10 @@
  * JSON bodies of the Genie Conversation API (`GenieConversation`, `GenieMessage`,
  * `GenieAttachment`), built from stored records at the moment of the request.
  */
-import { statusAt } from "./message-status.js";
+import {
+  type GenieLatencyModel,
+  statusWithExpiryAt,
+} from "./message-status.js";
 import type {
   PlannedQuery,
   StoredConversation,
@@ -15,7 +18,9 @@ export const unanswerableText =
 
 export interface ViewContext {
   now: number;
-  statusStepMilliseconds: number;
+  /** A latency model, or a fixed step in milliseconds. */
+  latency: number | GenieLatencyModel;
+  resultLifetimeMilliseconds: number;
   /** Sample questions of the space, for the `suggested_questions` attachment. */
   sampleQuestions: readonly string[];
 }
@@ -44,6 +49,16 @@ export function conversationView(conversation: StoredConversation) {
   };
 }
 
+/** Builds a `GenieConversationSummary`, an item of the list-conversations route. */
+export function conversationSummaryView(conversation: StoredConversation) {
+  return {
+    conversation_id: conversation.conversationId,
+    title: conversation.title,
+    created_timestamp: conversation.createdAt,
+    agent_type: "GENIE_CONVERSATION_TYPE_CHAT",
+  };
+}
+
 /**
  * Builds the message body for a poll at `context.now`. A message that was just
  * created is always SUBMITTED, whatever the step length, as on Databricks.
@@ -55,7 +70,12 @@ export function messageView(
 ) {
   const { status, since } = justCreated
     ? { status: "SUBMITTED" as const, since: message.createdAt }
-    : statusAt(message, context.now, context.statusStepMilliseconds);
+    : statusWithExpiryAt(
+        message,
+        context.now,
+        context.latency,
+        context.resultLifetimeMilliseconds,
+      );
 
   const view = {
     id: message.messageId,
@@ -68,6 +88,7 @@ export function messageView(
     last_updated_timestamp: since,
     user_id: userIdValue(message.ownerId),
     attachments: [] as object[],
+    ...(message.feedback ? { feedback: { ...message.feedback } } : {}),
   };
 
   const planned = message.plannedQuery;
@@ -85,7 +106,7 @@ export function messageView(
       error: { error: outcome.errorText, type: outcome.errorType },
     };
   }
-  if (status !== "COMPLETED") {
+  if (status !== "COMPLETED" && status !== "QUERY_RESULT_EXPIRED") {
     return view;
   }
 
@@ -120,17 +141,16 @@ function queryAttachment(
   lastUpdated: number,
   resultMetadata?: { row_count: number; is_truncated: boolean },
 ) {
-  const { example, parameters } = planned.match;
   return {
     attachment_id: planned.attachmentId,
     query: {
       id: planned.attachmentId,
       title: planned.title,
-      description: example.description,
+      description: planned.description,
       query: planned.displaySql,
       statement_id: planned.statementId,
       ...(resultMetadata ? { query_result_metadata: resultMetadata } : {}),
-      parameters: parameters.map((parameter) => ({
+      parameters: planned.parameters.map((parameter) => ({
         keyword: parameter.name,
         sql_type: parameter.sqlType,
         value: parameter.value,

@@ -131,6 +131,17 @@ const everydayWordsThatAreCodes = new Set([
   "way",
 ]);
 
+/** Words after which a lower-case three-letter code reads as an airport. */
+const placePrepositions = new Set([
+  "from",
+  "to",
+  "at",
+  "of",
+  "into",
+  "via",
+  "out",
+]);
+
 const stateCodesByName = new Map(
   [...usStateNamesByCode].map(([code, name]) => [normalizePhrase(name), code]),
 );
@@ -143,17 +154,44 @@ export function normalizePhrase(text: string): string {
 /** Returns every parameter value found in `question`, ordered by position. */
 export function findParameterValues(
   question: string,
-  airports: AirportDirectory,
+  airportDirectory: AirportDirectory,
 ): ParameterValue[] {
-  const words = splitIntoWords(question);
+  // Words inside e-mail addresses and domain names ("carol@example.com") are never values.
+  const addressSpans = [
+    ...question.matchAll(
+      /[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\b[\w-]+(?:\.[a-z]{2,})+\b/gi,
+    ),
+  ].map((match) => ({
+    start: match.index,
+    end: match.index + match[0].length,
+  }));
+  const words = splitIntoWords(question).filter(
+    (word) => !overlapsAny(word, addressSpans),
+  );
   const months = findMonths(question, words);
+  const states = findStates(words);
+  const airports = findAirports(words, airportDirectory).filter(
+    (airport) => !namesAState(airport, states, question),
+  );
   const values = [
     ...months,
     ...findIntegers(words, months),
-    ...findStates(words),
-    ...findAirports(words, airports),
+    ...states,
+    ...airports,
   ];
   return values.sort((first, second) => first.start - second.start);
+}
+
+/** True when an airport found by city name is the state of the same name: "New York state". */
+function namesAState(
+  airport: ParameterValue,
+  states: readonly ParameterValue[],
+  question: string,
+): boolean {
+  const sameSpan = states.some(
+    (state) => state.start === airport.start && state.end === airport.end,
+  );
+  return sameSpan && /^\s+state\b/i.test(question.slice(airport.end));
 }
 
 function splitIntoWords(question: string): Word[] {
@@ -285,10 +323,14 @@ function findAirports(
     }
   }
 
-  for (const word of words) {
+  for (const [index, word] of words.entries()) {
+    // A code typed in lower case ("from sfo") counts only right after a preposition of
+    // place, because three-letter words such as "act" or "art" are also codes.
+    const previous = words[index - 1]?.lowerCase ?? "";
     const isLowerCaseCode =
       word.text.length === 3 &&
-      word.text !== word.text.toUpperCase() &&
+      word.text === word.lowerCase &&
+      placePrepositions.has(previous) &&
       airports.codes.has(word.text.toUpperCase()) &&
       !isStopWord(word.lowerCase) &&
       !everydayWordsThatAreCodes.has(word.lowerCase);

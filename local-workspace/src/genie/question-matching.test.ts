@@ -206,6 +206,23 @@ describe("findParameterValues", () => {
     ]);
   });
 
+  it("ignores words inside e-mail addresses and domains", () => {
+    expect(valuesOf("I am carol@example.san, flights from SFO")).toEqual([
+      "airport=SFO",
+    ]);
+    expect(valuesOf("see den.example.com for flights")).toEqual([]);
+  });
+
+  it("reads lower-case codes only after a place preposition", () => {
+    expect(valuesOf("flights from sfo")).toEqual(["airport=SFO"]);
+    expect(valuesOf("Den of thieves")).toEqual([]);
+    expect(valuesOf("how many flights san")).toEqual([]);
+  });
+
+  it("reads a city name followed by state as the state", () => {
+    expect(valuesOf("flights from New York state")).toEqual(["state=NY"]);
+  });
+
   it("keeps the month verb out", () => {
     expect(valuesOf("May I ask about May 2001")).toEqual(["month=5"]);
   });

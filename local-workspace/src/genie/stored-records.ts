@@ -1,6 +1,6 @@
 /** Records of Genie conversations and messages, kept in memory between requests. */
-import type { QueryResult } from "../contracts.js";
-import type { ExampleMatch } from "./question-matching.js";
+import type { QueryParameter, QueryResult } from "../contracts.js";
+import type { FilledParameter } from "./question-matching.js";
 
 export interface StoredConversation {
   conversationId: string;
@@ -10,18 +10,27 @@ export interface StoredConversation {
   title: string;
   /** Milliseconds since the epoch. */
   createdAt: number;
+  /** Creation order across the store, used for listing and page tokens. */
+  sequence: number;
   /** Messages in the order they were asked. */
   messages: StoredMessage[];
 }
 
-/** The query Genie chose for a message, known once matching has finished. */
+/** The query Genie chose for a message, known once matching or the model has finished. */
 export interface PlannedQuery {
-  match: ExampleMatch;
   attachmentId: string;
+  /** Changes when the query is run again with execute-query. */
   statementId: string;
   /** Short name of the query, shown above it. */
   title: string;
-  /** The example SQL with parameter values written in, for display only. */
+  /** One sentence on what the query computes. */
+  description: string;
+  /** The SQL that runs, with `:name` markers bound to `parameters`. */
+  sql: string;
+  /** Values filled in from the question; empty for SQL written by a model. */
+  parameters: FilledParameter[];
+  queryParameters: QueryParameter[];
+  /** The SQL with parameter values written in, for display only. */
   displaySql: string;
 }
 
@@ -35,6 +44,8 @@ export type MessageOutcome =
       summary: string;
       textAttachmentId: string;
       finishedAt: number;
+      /** When execute-query last ran the query again; the result lifetime restarts then. */
+      resultRefreshedAt?: number;
     }
   | {
       kind: "unanswerable";
@@ -50,7 +61,12 @@ export type MessageOutcome =
       errorClass: string;
       errorText: string;
       finishedAt: number;
-    };
+    }
+  | { kind: "cancelled"; finishedAt: number };
+
+export type AnsweredOutcome = Extract<MessageOutcome, { kind: "answered" }>;
+
+export type FeedbackRating = "POSITIVE" | "NEGATIVE" | "NONE";
 
 export interface StoredMessage {
   messageId: string;
@@ -60,8 +76,16 @@ export interface StoredMessage {
   content: string;
   ownerId: string;
   createdAt: number;
-  /** Set when a matching example was found, before its SQL has finished. */
+  /** Creation order across the store, used for listing and page tokens. */
+  sequence: number;
+  /**
+   * The question as Genie understood it: the content, or for a follow-up such as
+   * "And in March?" the previous question with the new values written in.
+   */
+  understoodQuestion?: string;
+  /** Set when a query was chosen, before its SQL has finished. */
   plannedQuery?: PlannedQuery;
   /** Set when Genie's work on the message has finished. Clients may see it later because of the status timing. */
   outcome?: MessageOutcome;
+  feedback?: { rating: FeedbackRating; comment?: string };
 }
