@@ -34,7 +34,7 @@ export function readClientCredentials(
   const formSecret = form.get("client_secret");
   const basic = /^Basic\s+(\S+)$/i.exec(authorization ?? "")?.[1];
 
-  if (basic !== undefined && (formId !== null || formSecret !== null)) {
+  if (basic !== undefined && formSecret !== null) {
     return {
       status: 400,
       error: "invalid_request",
@@ -50,9 +50,10 @@ export function readClientCredentials(
         "The Basic credentials are not of the form base64(client_id:client_secret).",
       );
     }
+    let credentials: ClientCredentials;
     try {
       // RFC 6749 section 2.3.1 form-encodes the id and secret before base64.
-      return {
+      credentials = {
         clientId: decodeURIComponent(decoded.slice(0, separator)),
         clientSecret: decodeURIComponent(decoded.slice(separator + 1)),
       };
@@ -61,6 +62,16 @@ export function readClientCredentials(
         "The Basic credentials contain invalid percent-encoding.",
       );
     }
+    // Some clients repeat client_id in the form next to Basic credentials; that is
+    // harmless unless the two ids differ.
+    if (formId !== null && formId !== credentials.clientId) {
+      return {
+        status: 400,
+        error: "invalid_request",
+        description: `The form's client_id "${formId}" differs from the client id in the Authorization header; send one client id.`,
+      };
+    }
+    return credentials;
   }
   if (formId === null || formSecret === null) {
     return missingClient(

@@ -7,6 +7,12 @@
 /** Scope that grants every API. */
 export const allApisScope = "all-apis";
 
+/** Scope that requests a refresh token at sign-in. It grants no API. */
+export const offlineAccessScope = "offline_access";
+
+/** Characters a scope name may contain. */
+export const scopeNamePattern = /^[A-Za-z0-9._*:-]+$/;
+
 const canonicalScopes: Readonly<Record<string, string>> = {
   "dashboards.genie": "genie",
   "serving.serving-endpoints": "model-serving",

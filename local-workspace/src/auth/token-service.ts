@@ -9,6 +9,7 @@ import {
   SignJWT,
 } from "jose";
 import type {
+  Principal,
   TokenVerification,
   TokenVerifier,
   WorkspaceDefinition,
@@ -28,7 +29,28 @@ export interface TokenRequest {
   /** OAuth client the token is issued to; becomes the `client_id` claim. */
   clientId: string;
   lifetimeSeconds?: number;
+  /** The party acting for the subject, for delegated tokens; becomes the `act` claim. */
+  actor?: ActorClaim;
 }
+
+/**
+ * The `act` claim of a delegated token (RFC 8693 section 4.1): the current actor in
+ * `sub`, and the actor before it, if any, nested in `act`.
+ */
+export interface ActorClaim {
+  sub: string;
+  act?: ActorClaim;
+}
+
+/** A verified token's principal and the claims that token exchange reads. */
+export type TokenInspection =
+  | {
+      valid: true;
+      principal: Principal;
+      clientId: string | undefined;
+      actor: ActorClaim | undefined;
+    }
+  | { valid: false; reason: string };
 
 /** An issued access token in the fields of an OAuth token response. */
 export interface IssuedToken {
@@ -93,6 +115,7 @@ export class TokenService implements TokenVerifier {
     const accessToken = await new SignJWT({
       scope,
       client_id: request.clientId,
+      ...(request.actor === undefined ? {} : { act: request.actor }),
     })
       .setProtectedHeader({
         alg: signingAlgorithm,
@@ -112,6 +135,14 @@ export class TokenService implements TokenVerifier {
 
   /** Checks signature, issuer, audience and expiry, then finds the token's principal. */
   async verify(token: string): Promise<TokenVerification> {
+    const inspection = await this.inspect(token);
+    return inspection.valid
+      ? { valid: true, principal: inspection.principal }
+      : inspection;
+  }
+
+  /** Verifies `token` as `verify` does and also returns its client and actor claims. */
+  async inspect(token: string): Promise<TokenInspection> {
     let payload: Awaited<ReturnType<typeof jwtVerify>>["payload"];
     try {
       ({ payload } = await jwtVerify(token, this.#publicKey, {
@@ -136,6 +167,9 @@ export class TokenService implements TokenVerifier {
     const scope = typeof payload.scope === "string" ? payload.scope : "";
     return {
       valid: true,
+      clientId:
+        typeof payload.client_id === "string" ? payload.client_id : undefined,
+      actor: readActorClaim(payload.act),
       principal: {
         kind: identity.kind,
         id: identity.id,
@@ -155,6 +189,19 @@ export class TokenService implements TokenVerifier {
       keys: [{ ...key, kid: this.keyId, alg: signingAlgorithm, use: "sig" }],
     };
   }
+}
+
+/** Returns the `act` claim when it has the RFC 8693 shape, else undefined. */
+function readActorClaim(value: unknown): ActorClaim | undefined {
+  if (typeof value !== "object" || value === null) {
+    return undefined;
+  }
+  const { sub, act } = value as { sub?: unknown; act?: unknown };
+  if (typeof sub !== "string") {
+    return undefined;
+  }
+  const previous = readActorClaim(act);
+  return previous === undefined ? { sub } : { sub, act: previous };
 }
 
 function describeVerificationFailure(error: unknown): string {
