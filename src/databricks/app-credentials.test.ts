@@ -4,7 +4,11 @@ import {
   type ScriptedServer,
   startScriptedServer,
 } from "../../test/helpers/scripted-server.js";
-import { AuthenticationError, ConfigError } from "../errors/errors.js";
+import {
+  AuthenticationError,
+  ConfigError,
+  UpstreamUnavailableError,
+} from "../errors/errors.js";
 import { createAppCredentials } from "./app-credentials.js";
 
 let server: ScriptedServer | undefined;
@@ -90,21 +94,77 @@ describe("OAuth client credentials", () => {
     expect(server.requests).toHaveLength(2);
   });
 
-  it("reports rejected client credentials", async () => {
+  it.each([
+    [
+      "oauth-error-invalid-client",
+      401,
+      /invalid_client: Client authentication failed/,
+    ],
+    ["oauth-error-summary", 400, /invalid_client: Invalid client secret/],
+  ])(
+    "reports rejected client credentials (%s)",
+    async (fixture, status, text) => {
+      server = await startScriptedServer(() => ({
+        status,
+        body: loadFixture(fixture),
+      }));
+      const credentials = createAppCredentials({
+        host: server.url,
+        clientId: "app-id",
+        clientSecret: "wrong",
+      });
+      const failure = credentials.authorization();
+      await expect(failure).rejects.toBeInstanceOf(AuthenticationError);
+      await expect(failure).rejects.toThrow(text);
+      await expect(failure).rejects.toThrow(/DATABRICKS_CLIENT_SECRET/);
+      await expect(failure).rejects.not.toThrow(/wrong/);
+    },
+  );
+
+  it("reports a failing token endpoint as unavailable", async () => {
     server = await startScriptedServer(() => ({
-      status: 401,
-      body: {
-        error: "invalid_client",
-        error_description: "Client authentication failed",
-      },
+      status: 503,
+      body: loadFixture("error-temporarily-unavailable"),
+    }));
+    await expect(
+      createAppCredentials({
+        host: server.url,
+        clientId: "app-id",
+        clientSecret: "secret",
+      }).authorization(),
+    ).rejects.toBeInstanceOf(UpstreamUnavailableError);
+  });
+
+  it("keeps a token until 60 s before it expires", async () => {
+    server = await startScriptedServer(() => ({
+      body: { ...loadFixture("oauth-token"), expires_in: 61 },
     }));
     const credentials = createAppCredentials({
       host: server.url,
       clientId: "app-id",
-      clientSecret: "wrong",
+      clientSecret: "secret",
+    });
+    await credentials.authorization();
+    await credentials.authorization();
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it("tries again after a failed refresh", async () => {
+    server = await startScriptedServer((_request, index) =>
+      index === 0
+        ? { status: 500, body: loadFixture("error-internal") }
+        : { body: loadFixture("oauth-token") },
+    );
+    const credentials = createAppCredentials({
+      host: server.url,
+      clientId: "app-id",
+      clientSecret: "secret",
     });
     await expect(credentials.authorization()).rejects.toBeInstanceOf(
-      AuthenticationError,
+      UpstreamUnavailableError,
+    );
+    await expect(credentials.authorization()).resolves.toBe(
+      `Bearer ${loadFixture<{ access_token: string }>("oauth-token").access_token}`,
     );
   });
 });

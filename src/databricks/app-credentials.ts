@@ -69,8 +69,11 @@ export function createAppCredentials(
   );
 }
 
-/** Refresh this long before expiry; Databricks rejects tokens that expire within 30 s. */
-const refreshMarginMilliseconds = 40_000;
+/**
+ * Refresh this long before expiry. Databricks rejects tokens that expire within about
+ * 30 s, and WorkspaceClient does not send one that expires within 60 s.
+ */
+const refreshMarginMilliseconds = 60_000;
 
 /**
  * OAuth machine-to-machine token for the app's service principal. The token is cached

@@ -21,8 +21,14 @@ export interface DatabricksErrorFields {
  * and proxies may answer with plain text or HTML.
  */
 export function readErrorBody(text: string): DatabricksErrorFields {
+  let parsed: unknown;
   try {
-    const body = JSON.parse(text) as Record<string, unknown>;
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)) {
+    const body = parsed as Record<string, unknown>;
     const errorCode =
       stringField(body, "error_code") ??
       stringField(body, "errorCode") ??
@@ -35,16 +41,24 @@ export function readErrorBody(text: string): DatabricksErrorFields {
       errorCode ??
       "";
     return { errorCode, message };
-  } catch {
-    const trimmed = text.trim();
-    if (trimmed.startsWith("<")) {
-      return {
-        errorCode: undefined,
-        message: "The server returned an HTML error page.",
-      };
-    }
-    return { errorCode: undefined, message: trimmed.slice(0, 500) };
   }
+
+  const trimmed = text.trim();
+  if (trimmed.startsWith("<")) {
+    return {
+      errorCode: undefined,
+      message: "The server returned an HTML error page.",
+    };
+  }
+  // The Databricks SDKs also accept "ERROR_CODE: message" text bodies.
+  const coded = /^([A-Z][A-Z_]{2,}): (.+)$/s.exec(trimmed);
+  if (coded !== null) {
+    return {
+      errorCode: coded[1],
+      message: (coded[2] ?? "").slice(0, 500),
+    };
+  }
+  return { errorCode: undefined, message: trimmed.slice(0, 500) };
 }
 
 function stringField(
@@ -103,7 +117,9 @@ export function toTypedError(
   context: ErrorContext,
 ): BehalfError {
   const where = `${context.service} (${context.operation})`;
-  const upstream = fields.message.length > 0 ? `: ${fields.message}` : "";
+  // The workspace's sentence is quoted inside ours, so its final period would double ours.
+  const trimmed = fields.message.trim().replace(/\.+$/, "");
+  const upstream = trimmed.length > 0 ? `: ${trimmed}` : "";
   const details = {
     upstreamStatus: status,
     upstreamErrorCode: fields.errorCode,

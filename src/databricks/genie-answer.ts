@@ -1,20 +1,38 @@
 import { GenieMessageFailedError } from "../errors/errors.js";
-import type {
-  GenieClient,
-  GenieMessage,
-  GenieMessageReference,
+import {
+  clarifyingQuestionPurpose,
+  type GenieClient,
+  type GenieMessage,
+  type GenieMessageReference,
 } from "./genie.js";
-import { waitForMessage } from "./genie-wait.js";
-import { type TypedResult, typeStatementResult } from "./statement-result.js";
+import { readQueryResult } from "./genie-query-result.js";
+import {
+  type PollClock,
+  type PollDelay,
+  systemClock,
+  waitForMessage,
+} from "./genie-wait.js";
+import type { TypedResult } from "./statement-result.js";
 
-/** Rows the Genie API returns at most for one query result. */
-export const genieApiRowCap = 5000;
+export {
+  excerptResult,
+  genieApiRowCap,
+  type ResultExcerpt,
+  type TruncationReason,
+} from "./genie-query-result.js";
+
+/**
+ * Time limit for one answer when the caller sets none: well under the roughly 300 s
+ * after which the Databricks Apps proxy ends a request.
+ */
+export const defaultGenieDeadlineMilliseconds = 120_000;
 
 export interface GenieQuery {
   attachmentId: string;
   sql: string;
   description: string | undefined;
   title: string | undefined;
+  /** Absent in some responses; the result is read by attachment id, so it is not needed. */
   statementId: string | undefined;
 }
 
@@ -24,70 +42,148 @@ export interface GenieAnswer {
   status: string;
   /** Every answer text attachment, in the order Genie sent them. */
   texts: string[];
+  /**
+   * Questions Genie asks back before it can answer (text attachments with purpose
+   * FOLLOW_UP_QUESTION), kept apart from the answer texts.
+   */
+  clarifyingQuestions: string[];
   suggestedQuestions: string[];
+  /** The last query attachment: Genie may correct itself within one message. */
   query: GenieQuery | undefined;
   result: TypedResult | undefined;
+  /** True when the result had expired and its query was run again to read it. */
+  queryRerun: boolean;
 }
 
 export interface AskOptions {
-  deadlineMilliseconds: number;
+  /** Time limit for the whole answer, result included; default 120 s. */
+  deadlineMilliseconds?: number;
   signal?: AbortSignal;
+  /** Called once per status change, in order. */
   onStatus?: (status: string) => void;
+  /** Replaces the default polling schedule, e.g. to poll quickly in tests. */
+  pollDelay?: PollDelay;
+  clock?: PollClock;
 }
 
 /**
  * Sends a question to a Genie space (a new conversation, or a follow-up when
  * `conversationId` is given), waits for the answer and reads its query result.
- * A message that ends FAILED, CANCELLED or with an expired result throws
- * GenieMessageFailedError with Genie's own error text.
+ * FAILED and CANCELLED end in GenieMessageFailedError with Genie's own error text and
+ * type; an expired result is run again once. A 401 at any step ends in
+ * AuthenticationError, the deadline in DeadlineExceededError and an abort in
+ * CancelledError, with no request sent after either.
  */
 export async function askGenie(
   genie: GenieClient,
   question: { spaceId: string; content: string; conversationId?: string },
-  options: AskOptions,
+  options: AskOptions = {},
 ): Promise<GenieAnswer> {
-  const reference =
+  const clock = options.clock ?? systemClock;
+  const deadlineMilliseconds =
+    options.deadlineMilliseconds ?? defaultGenieDeadlineMilliseconds;
+  const sentAt = clock.now();
+  const deadline = sentAt + deadlineMilliseconds;
+  const callOptions = {
+    signal: options.signal,
+    deadline: Date.now() + deadlineMilliseconds,
+  };
+
+  const created =
     question.conversationId === undefined
       ? await genie.startConversation(
           question.spaceId,
           question.content,
-          options.signal,
+          callOptions,
         )
       : await genie.createMessage(
           question.spaceId,
           question.conversationId,
           question.content,
-          options.signal,
+          callOptions,
         );
+  const reference: GenieMessageReference = {
+    spaceId: created.spaceId,
+    conversationId: created.conversationId,
+    messageId: created.messageId,
+  };
 
-  const message = await waitForMessage(genie, reference, options);
-  if (message.status !== "COMPLETED") {
+  const message = await waitForMessage(genie, reference, {
+    deadlineMilliseconds,
+    sentAt,
+    signal: options.signal,
+    onStatus: options.onStatus,
+    pollDelay: options.pollDelay,
+    clock,
+  });
+  if (message.status === "FAILED" || message.status === "CANCELLED") {
     throw failure(message);
   }
-  return readAnswer(genie, reference, message, options.signal);
+
+  const parts = readAttachments(message);
+  let result: TypedResult | undefined;
+  let queryRerun = false;
+  const expired = message.status === "QUERY_RESULT_EXPIRED";
+  if (parts.query !== undefined) {
+    const read = await readQueryResult(
+      {
+        genie,
+        reference,
+        attachmentId: parts.query.attachmentId,
+        deadline,
+        clock,
+        signal: options.signal,
+      },
+      expired,
+    );
+    result = read.result;
+    queryRerun = read.rerun;
+  } else if (expired) {
+    throw new GenieMessageFailedError(
+      "QUERY_RESULT_EXPIRED",
+      `Genie reports that the result of message ${reference.messageId} has expired, and the message has no query to run again. Ask the question again.`,
+    );
+  }
+
+  return {
+    reference,
+    status: message.status,
+    ...parts,
+    result,
+    queryRerun,
+  };
 }
 
-async function readAnswer(
-  genie: GenieClient,
-  reference: GenieMessageReference,
+/** Sorts a message's attachments into answer texts, clarifying questions, suggestions and the last query. */
+export function readAttachments(
   message: GenieMessage,
-  signal: AbortSignal | undefined,
-): Promise<GenieAnswer> {
+): Pick<
+  GenieAnswer,
+  "texts" | "clarifyingQuestions" | "suggestedQuestions" | "query"
+> {
   const texts: string[] = [];
+  const clarifyingQuestions: string[] = [];
   const suggestedQuestions: string[] = [];
   let query: GenieQuery | undefined;
 
   for (const attachment of message.attachments ?? []) {
-    if (attachment.text?.content) {
-      texts.push(attachment.text.content);
+    const text = attachment.text;
+    if (text?.content) {
+      if (text.purpose === clarifyingQuestionPurpose) {
+        clarifyingQuestions.push(text.content);
+      } else {
+        texts.push(text.content);
+      }
     }
     suggestedQuestions.push(
       ...(attachment.suggested_questions?.questions ?? []),
     );
-    // Genie may correct itself within one message; the last query is its final one.
-    if (attachment.query?.query && attachment.attachment_id) {
+    // NOTE: a query attachment without an attachment id cannot be read (the
+    // query-result route needs one); its SQL is dropped with it.
+    const attachmentId = attachment.attachment_id ?? attachment.query?.id;
+    if (attachment.query?.query && attachmentId) {
       query = {
-        attachmentId: attachment.attachment_id,
+        attachmentId,
         sql: attachment.query.query,
         description: attachment.query.description,
         title: attachment.query.title,
@@ -95,48 +191,23 @@ async function readAnswer(
       };
     }
   }
-
-  let result: TypedResult | undefined;
-  if (query !== undefined) {
-    const statement = await genie.getQueryResult(
-      reference,
-      query.attachmentId,
-      signal,
-    );
-    result = typeStatementResult(statement);
-  }
-
-  return {
-    reference,
-    status: message.status,
-    texts,
-    suggestedQuestions,
-    query,
-    result,
-  };
+  return { texts, clarifyingQuestions, suggestedQuestions, query };
 }
 
 function failure(message: GenieMessage): GenieMessageFailedError {
   const genieText = message.error?.error;
-  switch (message.status) {
-    case "FAILED":
-      return new GenieMessageFailedError(
-        "FAILED",
-        `Genie could not answer: ${withoutFinalPeriod(genieText ?? "it reported FAILED without an error text")}.`,
-        message.error?.type,
-      );
-    case "CANCELLED":
-      return new GenieMessageFailedError(
-        "CANCELLED",
-        "Genie cancelled the message before it finished.",
-      );
-    default:
-      return new GenieMessageFailedError(
-        message.status,
-        `Genie ended the message with status ${message.status}${genieText ? `: ${withoutFinalPeriod(genieText)}` : ""}.`,
-        message.error?.type,
-      );
+  if (message.status === "CANCELLED") {
+    return new GenieMessageFailedError(
+      "CANCELLED",
+      `Genie cancelled the message before it finished${genieText ? `: ${withoutFinalPeriod(genieText)}` : ""}.`,
+      message.error?.type,
+    );
   }
+  return new GenieMessageFailedError(
+    "FAILED",
+    `Genie could not answer: ${withoutFinalPeriod(genieText ?? "it reported FAILED without an error text")}.`,
+    message.error?.type,
+  );
 }
 
 function withoutFinalPeriod(text: string): string {

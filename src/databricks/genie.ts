@@ -1,5 +1,11 @@
+import {
+  BehalfError,
+  MissingScopeError,
+  NotFoundError,
+  UpstreamError,
+} from "../errors/errors.js";
 import type { StatementResponse } from "./statement-result.js";
-import type { WorkspaceClient } from "./workspace-client.js";
+import type { RequestOptions, WorkspaceClient } from "./workspace-client.js";
 
 /** Message statuses from the Genie API; other values may appear and are treated as in progress. */
 export type GenieMessageStatus =
@@ -22,9 +28,22 @@ export const terminalStatuses: ReadonlySet<string> = new Set([
   "QUERY_RESULT_EXPIRED",
 ]);
 
+/** OAuth scope of the Genie Conversation API, and the name older workspaces use for it. */
+const genieScope = "genie";
+const legacyGenieScope = "dashboards.genie";
+
+/** `text.purpose` of a text attachment in which Genie asks the user to clarify. */
+export const clarifyingQuestionPurpose = "FOLLOW_UP_QUESTION";
+
 export interface GenieAttachment {
   attachment_id?: string;
-  text?: { id?: string; content?: string; purpose?: string };
+  text?: {
+    id?: string;
+    content?: string;
+    /** `TEXT_ATTACHMENT_PURPOSE_ANSWER` or `FOLLOW_UP_QUESTION`. */
+    purpose?: string;
+    phase?: string;
+  };
   query?: {
     id?: string;
     title?: string;
@@ -32,8 +51,11 @@ export interface GenieAttachment {
     query?: string;
     statement_id?: string;
     query_result_metadata?: { row_count?: number; is_truncated?: boolean };
+    parameters?: { keyword?: string; sql_type?: string; value?: string }[];
+    last_updated_timestamp?: number;
   };
   suggested_questions?: { questions?: string[] };
+  viz?: { query_attachment_id?: string; title?: string };
 }
 
 export interface GenieMessage {
@@ -55,16 +77,31 @@ export interface GenieMessageReference {
   messageId: string;
 }
 
+/** A message as the POST that created it returned it. */
+export interface CreatedMessage extends GenieMessageReference {
+  /** The status in the POST's response, usually SUBMITTED. */
+  status: string | undefined;
+}
+
+export interface GenieCallOptions {
+  signal?: AbortSignal;
+  /** Milliseconds since the epoch after which no request is sent. */
+  deadline?: number;
+}
+
 interface StartConversationResponse {
-  conversation_id: string;
-  message_id: string;
+  conversation_id?: string;
+  message_id?: string;
+  message?: GenieMessage;
 }
 
 const segment = encodeURIComponent;
 
 /**
  * The Genie Conversation API calls behalf makes. Ids are path-encoded because some of
- * them may come from a model's tool arguments.
+ * them may come from a model's tool arguments. A 404 names the space (and conversation)
+ * that was asked for and nothing else: Databricks returns RESOURCE_DOES_NOT_EXIST both
+ * for a missing space and for one the caller may not use.
  */
 export class GenieClient {
   readonly #client: WorkspaceClient;
@@ -76,21 +113,26 @@ export class GenieClient {
   async startConversation(
     spaceId: string,
     content: string,
-    signal?: AbortSignal,
-  ): Promise<GenieMessageReference> {
-    const response = await this.#client.post<StartConversationResponse>(
-      `/api/2.0/genie/spaces/${segment(spaceId)}/start-conversation`,
-      { content },
-      {
-        service: "Genie",
-        operation: `start a conversation in space ${spaceId}`,
-        signal,
-      },
+    options: GenieCallOptions = {},
+  ): Promise<CreatedMessage> {
+    const response = await this.#call({ spaceId }, () =>
+      this.#client.post<StartConversationResponse>(
+        `/api/2.0/genie/spaces/${segment(spaceId)}/start-conversation`,
+        { content },
+        requestOptions(`start a conversation in space ${spaceId}`, options),
+      ),
     );
+    const conversationId =
+      response.conversation_id ?? response.message?.conversation_id;
+    const messageId =
+      response.message_id ??
+      response.message?.message_id ??
+      response.message?.id;
     return {
       spaceId,
-      conversationId: response.conversation_id,
-      messageId: response.message_id,
+      conversationId: requireId(conversationId, "conversation_id", spaceId),
+      messageId: requireId(messageId, "message_id", spaceId),
+      status: response.message?.status,
     };
   }
 
@@ -98,57 +140,166 @@ export class GenieClient {
     spaceId: string,
     conversationId: string,
     content: string,
-    signal?: AbortSignal,
-  ): Promise<GenieMessageReference> {
-    const message = await this.#client.post<GenieMessage>(
-      `/api/2.0/genie/spaces/${segment(spaceId)}/conversations/${segment(conversationId)}/messages`,
-      { content },
-      {
-        service: "Genie",
-        operation: `send a message to conversation ${conversationId}`,
-        signal,
-      },
+    options: GenieCallOptions = {},
+  ): Promise<CreatedMessage> {
+    const message = await this.#call({ spaceId, conversationId }, () =>
+      this.#client.post<GenieMessage>(
+        `${conversationPath(spaceId, conversationId)}/messages`,
+        { content },
+        requestOptions(
+          `send a message to conversation ${conversationId}`,
+          options,
+        ),
+      ),
     );
     return {
       spaceId,
       conversationId,
-      messageId: message.message_id ?? message.id ?? "",
+      messageId: requireId(
+        message.message_id ?? message.id,
+        "message_id",
+        spaceId,
+      ),
+      status: message.status,
     };
   }
 
   getMessage(
     reference: GenieMessageReference,
-    signal?: AbortSignal,
+    options: GenieCallOptions = {},
   ): Promise<GenieMessage> {
-    return this.#client.get<GenieMessage>(messagePath(reference), {
-      service: "Genie",
-      operation: `get message ${reference.messageId}`,
-      signal,
-    });
+    return this.#call(reference, () =>
+      this.#client.get<GenieMessage>(
+        messagePath(reference),
+        requestOptions(`get message ${reference.messageId}`, options),
+      ),
+    );
   }
 
   async getQueryResult(
     reference: GenieMessageReference,
     attachmentId: string,
-    signal?: AbortSignal,
+    options: GenieCallOptions = {},
   ): Promise<StatementResponse> {
-    const response = await this.#client.get<{
-      statement_response?: StatementResponse;
-    }>(
-      `${messagePath(reference)}/attachments/${segment(attachmentId)}/query-result`,
-      {
-        service: "Genie",
-        operation: `get the query result of message ${reference.messageId}`,
-        signal,
-      },
+    const response = await this.#call(reference, () =>
+      this.#client.get<{ statement_response?: StatementResponse }>(
+        `${messagePath(reference)}/attachments/${segment(attachmentId)}/query-result`,
+        requestOptions(
+          `get the query result of message ${reference.messageId}`,
+          options,
+        ),
+      ),
     );
     return response.statement_response ?? {};
   }
+
+  /** Runs an attachment's query again, for a result that has expired. */
+  async executeQuery(
+    reference: GenieMessageReference,
+    attachmentId: string,
+    options: GenieCallOptions = {},
+  ): Promise<StatementResponse> {
+    const response = await this.#call(reference, () =>
+      this.#client.post<{ statement_response?: StatementResponse }>(
+        `${messagePath(reference)}/attachments/${segment(attachmentId)}/execute-query`,
+        {},
+        requestOptions(
+          `run the query of message ${reference.messageId} again`,
+          options,
+        ),
+      ),
+    );
+    return response.statement_response ?? {};
+  }
+
+  async #call<T>(
+    target: { spaceId: string; conversationId?: string; messageId?: string },
+    send: () => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await send();
+    } catch (error) {
+      if (!BehalfError.isInstance(error)) {
+        throw error;
+      }
+      if (error.code === "NOT_FOUND") {
+        throw notFound(target, error);
+      }
+      if (
+        error instanceof MissingScopeError &&
+        error.missingScopes.length === 0
+      ) {
+        throw missingGenieScope(error);
+      }
+      throw error;
+    }
+  }
+}
+
+/**
+ * Builds the 404 message from the ids the caller sent, leaving the workspace's text
+ * out, so that it cannot name a resource the caller did not ask about.
+ */
+function notFound(
+  target: { spaceId: string; conversationId?: string; messageId?: string },
+  cause: BehalfError,
+): NotFoundError {
+  const details = { ...cause.details, ...target };
+  if (target.conversationId === undefined) {
+    return new NotFoundError(
+      `The Genie space ${target.spaceId} does not exist or you have no access to it. ` +
+        "Check tools.genie[].spaceId, or ask the space's owner for CAN RUN permission.",
+      { details, cause },
+    );
+  }
+  const message =
+    target.messageId === undefined ? "" : ` or its message ${target.messageId}`;
+  return new NotFoundError(
+    `The Genie space ${target.spaceId}, its conversation ${target.conversationId}${message} does not exist, ` +
+      "or you have no access to it (a conversation belongs to the user who started it). Start a new conversation.",
+    { details, cause },
+  );
+}
+
+/** Names the Genie scope when the workspace's 403 did not say which scope is missing. */
+function missingGenieScope(cause: MissingScopeError): MissingScopeError {
+  return new MissingScopeError(
+    [genieScope],
+    `${cause.message} The Genie Conversation API needs the scope ${genieScope} (${legacyGenieScope} in older workspaces). ` +
+      "Add it to the app's user API scopes and sign in again.",
+    { details: cause.details, cause },
+  );
+}
+
+function requestOptions(
+  operation: string,
+  options: GenieCallOptions,
+): RequestOptions {
+  return {
+    service: "Genie",
+    operation,
+    signal: options.signal,
+    deadline: options.deadline,
+  };
+}
+
+function requireId(
+  value: string | undefined,
+  field: string,
+  spaceId: string,
+): string {
+  if (typeof value !== "string" || value.length === 0) {
+    throw new UpstreamError(
+      `Genie accepted the question in space ${spaceId} but its response has no ${field}, so the answer cannot be read.`,
+    );
+  }
+  return value;
+}
+
+function conversationPath(spaceId: string, conversationId: string): string {
+  return `/api/2.0/genie/spaces/${segment(spaceId)}/conversations/${segment(conversationId)}`;
 }
 
 function messagePath(reference: GenieMessageReference): string {
-  return (
-    `/api/2.0/genie/spaces/${segment(reference.spaceId)}` +
-    `/conversations/${segment(reference.conversationId)}/messages/${segment(reference.messageId)}`
-  );
+  return `${conversationPath(reference.spaceId, reference.conversationId)}/messages/${segment(reference.messageId)}`;
 }
