@@ -4,6 +4,8 @@
  * imitates Databricks for development and tests; behalf's product code never imports it.
  */
 import type { Hono } from "hono";
+import type { FaultInjector } from "./faults/fault-injector.js";
+import type { GenieLatencyModel } from "./genie/message-status.js";
 
 /** A Databricks SQL type name as the Statement Execution API reports it. */
 export type DatabricksTypeName =
@@ -73,12 +75,25 @@ export interface TableDefinition {
   columns: ColumnDefinition[];
   /**
    * Where the rows come from: a file inside an npm package (`package` + `path`), a file
-   * relative to the definition file (`path`), or rows written inline.
+   * relative to the definition file (`path`), rows written inline, or a query (`sql`).
+   * The query reads tables listed before this one and runs with administrator rights
+   * when the warehouse is built.
    */
   source:
-    | { format: "json" | "csv"; package: string; path: string }
-    | { format: "json" | "csv"; path: string }
-    | { rows: Record<string, string | number | boolean | null>[] };
+    | { format: TableFileFormat; package: string; path: string }
+    | { format: TableFileFormat; path: string }
+    | { rows: Record<string, string | number | boolean | null>[] }
+    | { sql: string };
+}
+
+/** File formats a table can be loaded from. */
+export type TableFileFormat = "json" | "csv" | "parquet";
+
+/** A Unity Catalog catalog and its schemas, declared so that they can carry comments. */
+export interface CatalogDefinition {
+  name: string;
+  comment?: string;
+  schemas: { name: string; comment?: string }[];
 }
 
 export type Privilege = "USE CATALOG" | "USE SCHEMA" | "SELECT";
@@ -96,9 +111,22 @@ export interface RowFilterDefinition {
   table: string;
   name: string;
   /**
-   * Boolean SQL over the table's columns, evaluated as the querying user. It may call
-   * `is_account_group_member('group')` and `current_user()`, as in Databricks, and
-   * reference other tables by their three-level names.
+   * Boolean SQL over the table's columns. `is_account_group_member('group')` and
+   * `current_user()` refer to the querying user, as in Databricks. Other tables, named
+   * by their three-level names, are read with the table owner's rights.
+   */
+  expression: string;
+}
+
+export interface ColumnMaskDefinition {
+  /** Three-level table name of the masked column. */
+  table: string;
+  column: string;
+  name: string;
+  /**
+   * SQL over the table's columns that gives the value the querying user reads in place
+   * of the column, for example `CASE WHEN is_account_group_member('finance') THEN
+   * cost END`. The same functions as in row filters are available.
    */
   expression: string;
 }
@@ -154,18 +182,56 @@ export interface WarehouseDefinition {
   permissions: { principal: string; level: "CAN_USE" | "CAN_MANAGE" }[];
 }
 
+/**
+ * A resource of the Databricks App (`AppResource` in the Apps API): `name` is the
+ * resource key, and the object names the resource and the permission the app's service
+ * principal needs on it.
+ */
+export type AppResourceDefinition =
+  | {
+      name: string;
+      description?: string;
+      servingEndpoint: { name: string; permission: "CAN_QUERY" };
+    }
+  | {
+      name: string;
+      description?: string;
+      genieSpace: { spaceId: string; permission: "CAN_RUN" };
+    }
+  | {
+      name: string;
+      description?: string;
+      sqlWarehouse: { id: string; permission: "CAN_USE" };
+    };
+
+/** The Databricks App that runs the agent server, as the Apps front door presents it. */
+export interface AppDefinition {
+  /** App name: lower-case letters, digits and hyphens, as Databricks requires. */
+  name: string;
+  description?: string;
+  /** Application id of the service principal the app runs as. */
+  servicePrincipal: string;
+  /** OAuth scopes of the user tokens the front door forwards, such as `sql`. */
+  userApiScopes: string[];
+  resources: AppResourceDefinition[];
+}
+
 export interface WorkspaceDefinition {
   /** Numeric workspace id, sent in `X-Databricks-Org-Id`. */
   workspaceId: string;
   users: UserDefinition[];
   groups: GroupDefinition[];
   servicePrincipals: ServicePrincipalDefinition[];
+  /** Catalogs and schemas; when omitted, the tables' names imply them. */
+  catalogs?: CatalogDefinition[];
   tables: TableDefinition[];
   grants: GrantDefinition[];
   rowFilters: RowFilterDefinition[];
+  columnMasks?: ColumnMaskDefinition[];
   genieSpaces: GenieSpaceDefinition[];
   servingEndpoints: ServingEndpointDefinition[];
   warehouses: WarehouseDefinition[];
+  app?: AppDefinition;
 }
 
 /** A column of a query result, as in a Statement Execution manifest. */
@@ -263,6 +329,8 @@ export interface RouteDependencies {
   definition: WorkspaceDefinition;
   warehouse: Warehouse;
   options: LocalWorkspaceRuntimeOptions;
+  /** Faults injected for tests; Genie reads the message faults from it. */
+  faults?: FaultInjector;
 }
 
 export interface LocalWorkspaceRuntimeOptions {
@@ -274,6 +342,16 @@ export interface LocalWorkspaceRuntimeOptions {
   modelApiKey?: string;
   /** Model name sent to `modelUrl`; defaults to the endpoint name. */
   modelName?: string;
+  /** Per-status Genie durations with jitter; replaces `genieStatusStepMilliseconds` when set. */
+  genieLatency?: GenieLatencyModel;
+  /** How long a Genie query result stays readable, in seconds; defaults to 3600. */
+  genieResultLifetimeSeconds?: number;
+  /** Genie questions accepted per minute across the workspace; unset means no limit. */
+  genieQuestionsPerMinute?: number;
+  /** Whether Genie writes SQL with the model at `modelUrl`; defaults to true when `modelUrl` is set. */
+  genieUsesModel?: boolean;
+  /** Time a SQL statement waits in PENDING before the warehouse runs it, in milliseconds; defaults to 0. */
+  statementQueueMilliseconds?: number;
 }
 
 export type RouteFactory = (

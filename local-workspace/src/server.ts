@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { dirname, join } from "node:path";
 import { createAdaptorServer } from "@hono/node-server";
 import { Hono, type MiddlewareHandler } from "hono";
+import { OAuthClientRegistry } from "./auth/oauth-clients.js";
 import { createOAuthRoutes } from "./auth/oauth-routes.js";
 import { provideTokenVerifier } from "./auth/require-token.js";
 import { issuePrincipalToken } from "./auth/token-issuing.js";
@@ -22,6 +23,12 @@ import {
   loadWorkspaceDefinition,
   prepareWorkspaceDefinition,
 } from "./definition/load-definition.js";
+import type { FaultDefinitionInput } from "./faults/fault-definitions.js";
+import { FaultInjector } from "./faults/fault-injector.js";
+import { applyFaults } from "./faults/fault-middleware.js";
+import { createFaultRoutes } from "./faults/fault-routes.js";
+import { resolveGenieOptions } from "./genie/genie-options.js";
+import type { GenieLatencyModel } from "./genie/message-status.js";
 import { createGenieRoutes } from "./genie/routes.js";
 import {
   createUnexpectedErrorHandler,
@@ -31,6 +38,7 @@ import { createLocalWorkspaceLogger, type Logger } from "./logger.js";
 import { RequestRecorder } from "./recorder.js";
 import { createScimRoutes } from "./scim/me-routes.js";
 import { createServingRoutes } from "./serving/routes.js";
+import { createStatementRoutes } from "./statements/routes.js";
 import { PgliteWarehouse } from "./warehouse/pglite-warehouse.js";
 
 /** Time each non-terminal Genie status lasts unless the caller sets it. */
@@ -56,10 +64,35 @@ export interface LocalWorkspaceOptions {
   modelApiKey?: string;
   /** Model name sent to `modelUrl`. */
   modelName?: string;
+  /**
+   * Per-status Genie durations with jitter, as an object or as text such as
+   * `ASKING_AI=2000,EXECUTING_QUERY=1500,jitter=0.2` (statuses left out last
+   * `genieStatusStepMilliseconds`); replaces the fixed step when set.
+   */
+  genieLatency?: GenieLatencyModel | string;
+  /** How long a Genie query result stays readable, in seconds (fractions allowed); defaults to 3600. */
+  genieResultLifetimeSeconds?: number;
+  /**
+   * Genie questions accepted per minute across the workspace, counting start-conversation
+   * and create-message only; `true` means 5. Unset or `false` (the default) means no limit.
+   */
+  genieQuestionsPerMinute?: number | boolean;
+  /** Whether Genie writes SQL with the model at `modelUrl`; defaults to true when `modelUrl` is set. */
+  genieUsesModel?: boolean;
+  /** Time a SQL statement waits in PENDING before it runs, in milliseconds; defaults to 0. */
+  statementQueueMilliseconds?: number;
+  /** Faults active from the start, in the form `POST /local/api/faults` accepts. */
+  faults?: FaultDefinitionInput[];
   /** pino level; defaults to `LOCAL_WORKSPACE_LOG_LEVEL` or `info`. */
   logLevel?: string;
   /** Logger to write to instead of a new one on standard output; `logLevel` is then ignored. */
   logger?: Logger;
+  /**
+   * Folder for snapshots of the built warehouse, reused while the definition, its data
+   * files and the warehouse code are unchanged. Unset (the default) builds the
+   * warehouse in memory on every start.
+   */
+  dataDirectory?: string;
 }
 
 export interface TokenOptions {
@@ -79,6 +112,11 @@ export interface LocalWorkspace {
   servicePrincipal: { clientId: string; clientSecret: string };
   /** Issues an access token for a user name or service principal application id. */
   issueToken(userName: string, options?: TokenOptions): Promise<string>;
+  /**
+   * Allows `redirectUri` in the authorization code flow of the OAuth client `clientId`
+   * (a service principal's application id). Throws for an unknown client.
+   */
+  registerRedirectUri(clientId: string, redirectUri: string): void;
   close(): Promise<void>;
 }
 
@@ -131,6 +169,7 @@ function requestLogging(logger: Logger): MiddlewareHandler<LocalWorkspaceEnv> {
 function buildApplication(
   dependencies: RouteDependencies,
   tokens: TokenService,
+  clients: OAuthClientRegistry,
   recorder: RequestRecorder,
   logger: Logger,
 ): Hono<LocalWorkspaceEnv> {
@@ -138,11 +177,16 @@ function buildApplication(
   app.use("*", recorder.middleware());
   app.use("*", requestLogging(logger));
   app.use("*", provideTokenVerifier(tokens));
+  if (dependencies.faults) {
+    app.route("/", createFaultRoutes(dependencies.faults, logger));
+    app.use("*", applyFaults(dependencies.faults, logger));
+  }
 
-  app.route("/", createOAuthRoutes(dependencies.definition, tokens));
+  app.route("/", createOAuthRoutes(dependencies.definition, tokens, clients));
   app.route("/", createScimRoutes(dependencies.definition));
   app.route("/", createGenieRoutes(dependencies));
   app.route("/", createServingRoutes(dependencies));
+  app.route("/", createStatementRoutes(dependencies));
 
   app.notFound(sendEndpointNotFound);
   app.onError(createUnexpectedErrorHandler(logger));
@@ -173,13 +217,21 @@ async function listen(
 
 /**
  * Starts a local workspace: loads the definition, builds the PGlite warehouse, and
- * serves OAuth, SCIM Me, Genie and serving-endpoint routes over HTTP.
+ * serves OAuth, SCIM Me, Genie, SQL statement and serving-endpoint routes over HTTP.
  */
 export async function startLocalWorkspace(
   options: LocalWorkspaceOptions = {},
 ): Promise<LocalWorkspace> {
   const startedAt = performance.now();
   const logger = options.logger ?? createLocalWorkspaceLogger(options.logLevel);
+  // Invalid Genie options and faults fail the start before the warehouse loads.
+  const genieOptions = resolveGenieOptions({
+    ...options,
+    genieStatusStepMilliseconds:
+      options.genieStatusStepMilliseconds ?? defaultGenieStatusStepMilliseconds,
+  });
+  const faults = new FaultInjector();
+  faults.add(options.faults ?? []);
   const loaded = await loadDefinition(options.definition);
   const { definition } = loaded;
 
@@ -192,14 +244,17 @@ export async function startLocalWorkspace(
 
   const warehouse = await PgliteWarehouse.create(definition, {
     baseDirectory: loaded.baseDirectory,
+    dataDirectory: options.dataDirectory,
+    logger,
   });
 
   let application: Hono<LocalWorkspaceEnv> | undefined;
   const server = createAdaptorServer({
-    fetch: (request) =>
+    // The Node bindings (`env`) carry the socket, which loopback-only routes read.
+    fetch: (request, env) =>
       application === undefined
         ? new Response("The local workspace is starting.", { status: 503 })
-        : application.fetch(request),
+        : application.fetch(request, env),
   }) as Server;
 
   const hostname = options.hostname ?? "127.0.0.1";
@@ -220,20 +275,22 @@ export async function startLocalWorkspace(
   }
 
   const recorder = new RequestRecorder();
+  const clients = new OAuthClientRegistry(definition);
   application = buildApplication(
     {
       definition,
       warehouse,
       options: {
-        genieStatusStepMilliseconds:
-          options.genieStatusStepMilliseconds ??
-          defaultGenieStatusStepMilliseconds,
+        ...genieOptions,
         modelUrl: options.modelUrl,
         modelApiKey: options.modelApiKey,
         modelName: options.modelName,
+        statementQueueMilliseconds: options.statementQueueMilliseconds,
       },
+      faults,
     },
     tokens,
+    clients,
     recorder,
     logger,
   );
@@ -242,6 +299,7 @@ export async function startLocalWorkspace(
       url,
       definition: loaded.source,
       startMilliseconds: Math.round(performance.now() - startedAt),
+      warehouse: warehouse.startup,
     },
     "local workspace started",
   );
@@ -262,6 +320,9 @@ export async function startLocalWorkspace(
         allowServicePrincipals: true,
       });
       return token.accessToken;
+    },
+    registerRedirectUri(clientId, redirectUri) {
+      clients.registerRedirectUri(clientId, redirectUri);
     },
     close() {
       closing ??= (async () => {

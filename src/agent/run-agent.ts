@@ -1,28 +1,37 @@
 import {
-  APICallError,
   type LanguageModel,
+  type LanguageModelUsage,
   type ModelMessage,
-  RetryError,
   stepCountIs,
   streamText,
   type ToolSet,
 } from "ai";
-import { readErrorBody, toTypedError } from "../databricks/error-mapping.js";
-import {
-  type BehalfError,
-  CancelledError,
-  toBehalfError,
-  UpstreamError,
-} from "../errors/errors.js";
-import { moduleLogger } from "../logging/logger.js";
-import type { ToolProgress, ToolRunContext } from "../tools/tool-context.js";
+import { CancelledError, toBehalfError } from "../errors/errors.js";
+import type { ToolRunContext } from "../tools/tool-context.js";
+import type {
+  AgentEvent,
+  TokenUsage,
+  TurnStopSummary,
+} from "./agent-events.js";
+import { toolCallIds } from "./conversation-history.js";
 import { EventQueue } from "./event-queue.js";
+import { toModelError } from "./model-error.js";
+import { ToolCallIds } from "./tool-call-ids.js";
+import {
+  describeTurnStop,
+  guardTools,
+  TurnGuard,
+  type TurnLimitSettings,
+} from "./turn-limits.js";
 
-const logger = moduleLogger("agent");
+export type {
+  AgentEvent,
+  TokenUsage,
+  TurnStopSummary,
+} from "./agent-events.js";
 
-export interface AgentSettings {
+export interface AgentSettings extends TurnLimitSettings {
   systemPrompt: string;
-  maxSteps: number;
   temperature: number;
   maxTokens: number;
   /** Serving endpoint name, for error messages. */
@@ -35,74 +44,80 @@ export interface AgentDependencies {
   settings: AgentSettings;
 }
 
-export interface TokenUsage {
-  inputTokens: number | undefined;
-  outputTokens: number | undefined;
-  totalTokens: number | undefined;
-}
-
-/** What happens during one agent turn, in order; protocol adapters turn these into their wire format. */
-export type AgentEvent =
-  | { type: "text-start"; id: string }
-  | { type: "text-delta"; id: string; delta: string }
-  | { type: "text-end"; id: string }
-  | { type: "tool-call"; toolCallId: string; toolName: string; input: unknown }
-  | ({ type: "tool-progress" } & ToolProgress)
-  | {
-      type: "tool-result";
-      toolCallId: string;
-      toolName: string;
-      output: unknown;
-    }
-  | {
-      type: "tool-error";
-      toolCallId: string;
-      toolName: string;
-      error: { code: string; message: string };
-    }
-  | {
-      type: "finish";
-      modelId: string | undefined;
-      finishReason: string;
-      usage: TokenUsage;
-    }
-  | { type: "error"; error: BehalfError };
-
 export interface AgentInput {
+  /** The history to continue; its tool call ids are kept unique by `normalizeHistory`. */
   messages: ModelMessage[];
+  /** Aborted when the client goes away. */
   signal: AbortSignal;
 }
 
+/** Text id of the answer behalf writes when it stops a turn early. */
+const stopTextId = "behalf-stop";
+
 /**
  * Runs one agent turn: the model (called as the app) plans, tools (running as the user
- * through the request scope) act, until the model answers or `maxSteps` model calls
- * have been made. Call it inside the request scope; every event is yielded in order and
- * failures end the stream with one `error` event instead of throwing.
+ * through the request scope) act, until the model answers or a turn limit is reached
+ * (`TurnGuard`: model calls, tool calls, identical calls, failures in a row, the
+ * deadline). Call it inside the request scope. Every event is yielded in order; a turn
+ * that stops at a limit ends with behalf's own answer text and `finish`, and a failed
+ * or cancelled turn ends with one `error` event instead of throwing. Calls left open by
+ * an abort or failure get a `tool-error` result before the last event.
  */
 export function runAgent(
   dependencies: AgentDependencies,
   input: AgentInput,
 ): AsyncIterable<AgentEvent> {
   const queue = new EventQueue<AgentEvent>();
+  runTurn(dependencies, input, queue)
+    .catch((error: unknown) => {
+      queue.push({ type: "error", error: toBehalfError(error) });
+    })
+    .finally(() => queue.close());
+  return queue;
+}
+
+async function runTurn(
+  dependencies: AgentDependencies,
+  input: AgentInput,
+  queue: EventQueue<AgentEvent>,
+): Promise<void> {
+  const { settings } = dependencies;
+  const guard = new TurnGuard(settings);
+  const deadline = new AbortController();
+  const timer = setTimeout(() => {
+    guard.stopAtDeadline();
+    deadline.abort();
+  }, settings.turnDeadlineSeconds * 1000);
+  const signal = AbortSignal.any([input.signal, deadline.signal]);
+
+  const ids = new ToolCallIds(toolCallIds(input.messages));
+  /** Calls without a result yet: published id → tool name. */
+  const openCalls = new Map<string, string>();
+  const usage = new UsageTotal();
+  let modelId: string | undefined;
+  let finishReason: string | undefined;
+  let failure: unknown;
+  let failed = false;
+
   const context: ToolRunContext = {
     reportProgress: (progress) =>
-      queue.push({ type: "tool-progress", ...progress }),
+      queue.push({
+        type: "tool-progress",
+        ...progress,
+        toolCallId: ids.forResult(progress.toolCallId),
+      }),
   };
 
-  const run = async (): Promise<void> => {
-    const { settings } = dependencies;
-    let modelId: string | undefined;
-    let failed = false;
-
+  try {
     const result = streamText({
       model: dependencies.model,
       system: settings.systemPrompt,
       messages: input.messages,
-      tools: dependencies.tools,
-      stopWhen: stepCountIs(settings.maxSteps),
+      tools: guardTools(dependencies.tools, guard),
+      stopWhen: [stepCountIs(settings.maxSteps), guard.isStopped],
       temperature: settings.temperature,
       maxOutputTokens: settings.maxTokens,
-      abortSignal: input.signal,
+      abortSignal: signal,
       maxRetries: 1,
       experimental_context: context,
       onError: () => {
@@ -121,106 +136,149 @@ export function runAgent(
         case "text-end":
           queue.push({ type: "text-end", id: part.id });
           break;
-        case "tool-call":
+        case "tool-call": {
+          const toolCallId = ids.forCall(part.toolCallId);
+          openCalls.set(toolCallId, part.toolName);
           queue.push({
             type: "tool-call",
-            toolCallId: part.toolCallId,
+            toolCallId,
             toolName: part.toolName,
             input: part.input,
           });
           break;
-        case "tool-result":
-          queue.push({
-            type: "tool-result",
-            toolCallId: part.toolCallId,
-            toolName: part.toolName,
-            output: part.output,
-          });
+        }
+        case "tool-result": {
+          const toolCallId = ids.forResult(part.toolCallId);
+          if (openCalls.delete(toolCallId)) {
+            queue.push({
+              type: "tool-result",
+              toolCallId,
+              toolName: part.toolName,
+              output: part.output,
+            });
+          }
           break;
+        }
         case "tool-error": {
-          const error = toBehalfError(part.error);
-          queue.push({
-            type: "tool-error",
-            toolCallId: part.toolCallId,
-            toolName: part.toolName,
-            error: { code: error.code, message: error.message },
-          });
+          const toolCallId = ids.forResult(part.toolCallId);
+          if (openCalls.delete(toolCallId)) {
+            queue.push({
+              type: "tool-error",
+              toolCallId,
+              toolName: part.toolName,
+              error: toolErrorOf(part.error),
+            });
+          }
           break;
         }
         case "finish-step":
           modelId = part.response.modelId;
+          usage.add(part.usage);
           break;
         case "finish":
-          if (!failed) {
-            queue.push({
-              type: "finish",
-              modelId,
-              finishReason: part.finishReason,
-              usage: {
-                inputTokens: part.totalUsage.inputTokens,
-                outputTokens: part.totalUsage.outputTokens,
-                totalTokens: part.totalUsage.totalTokens,
-              },
-            });
-          }
-          break;
-        case "abort":
-          failed = true;
-          queue.push({ type: "error", error: new CancelledError() });
+          finishReason = part.finishReason;
           break;
         case "error":
           failed = true;
-          queue.push({
-            type: "error",
-            error: toModelError(part.error, settings.endpoint),
-          });
+          failure = part.error;
           break;
         default:
+          // "abort" needs no handling here: the signals below tell who aborted.
           break;
       }
     }
+  } catch (error) {
+    failed = true;
+    failure = error;
+  } finally {
+    clearTimeout(timer);
+  }
+
+  const closeOpenCalls = (code: string, message: string): void => {
+    for (const [toolCallId, toolName] of openCalls) {
+      queue.push({
+        type: "tool-error",
+        toolCallId,
+        toolName,
+        error: { code, message },
+      });
+    }
+    openCalls.clear();
   };
 
-  run()
-    .catch((error: unknown) => {
-      const typed = input.signal.aborted
-        ? new CancelledError()
-        : toModelError(error, dependencies.settings.endpoint);
-      queue.push({ type: "error", error: typed });
-    })
-    .finally(() => queue.close());
+  // A disconnect decides the outcome over every other, because no one will read the answer.
+  if (input.signal.aborted) {
+    const cancelled = new CancelledError();
+    closeOpenCalls(cancelled.code, cancelled.message);
+    queue.push({ type: "error", error: cancelled });
+    return;
+  }
 
-  return queue;
+  if (deadline.signal.aborted) {
+    closeOpenCalls(
+      "DEADLINE_EXCEEDED",
+      `Not finished: the turn reached its time limit of ${settings.turnDeadlineSeconds} s.`,
+    );
+  } else if (failed) {
+    const error = toModelError(failure, settings.endpoint);
+    closeOpenCalls(
+      error.code,
+      `Not finished: the turn failed (${error.message})`,
+    );
+    queue.push({ type: "error", error });
+    return;
+  } else if (guard.stop === undefined && finishReason === "tool-calls") {
+    // The last step asked for more tools, so the loop ended at agent.maxSteps.
+    guard.stopAtStepLimit();
+  }
+
+  const stop = guard.stop;
+  let stopSummary: TurnStopSummary | undefined;
+  if (stop !== undefined) {
+    const message = describeTurnStop(stop, guard.failures);
+    stopSummary = { reason: stop.reason, message };
+    queue.push({ type: "text-start", id: stopTextId });
+    queue.push({ type: "text-delta", id: stopTextId, delta: message });
+    queue.push({ type: "text-end", id: stopTextId });
+  }
+  queue.push({
+    type: "finish",
+    modelId,
+    finishReason: finishReason ?? "stop",
+    usage: usage.total(),
+    ...(stopSummary === undefined ? {} : { stop: stopSummary }),
+  });
 }
 
-/** Maps a model call failure to a typed error that names the serving endpoint. */
-function toModelError(error: unknown, endpoint: string): BehalfError {
-  const cause = RetryError.isInstance(error) ? error.lastError : error;
-  if (APICallError.isInstance(cause) && cause.statusCode !== undefined) {
-    const status = cause.statusCode;
-    const fields = readErrorBody(cause.responseBody ?? "");
-    // The model is called as the app, so a refusal is a deployment problem, never the user's.
-    if (status === 401 || status === 403) {
-      return new UpstreamError(
-        `The serving endpoint ${endpoint} refused the app's identity (HTTP ${status}: ${fields.message}). ` +
-          "Check the app credentials and that the app has CAN_QUERY on the endpoint.",
-        {
-          details: {
-            upstreamStatus: status,
-            upstreamErrorCode: fields.errorCode,
-          },
-        },
-      );
-    }
-    const retryAfter = cause.responseHeaders?.["retry-after"] ?? null;
-    return toTypedError(status, fields, retryAfter, {
-      service: `Serving endpoint ${endpoint}`,
-      operation: "chat completion as the app",
-    });
+function toolErrorOf(error: unknown): { code: string; message: string } {
+  const typed = toBehalfError(error);
+  return { code: typed.code, message: typed.message };
+}
+
+/** Sums the token usage of the turn's steps, so an aborted turn still reports what it used. */
+class UsageTotal {
+  #input: number | undefined;
+  #output: number | undefined;
+  #total: number | undefined;
+
+  add(usage: LanguageModelUsage): void {
+    this.#input = sum(this.#input, usage.inputTokens);
+    this.#output = sum(this.#output, usage.outputTokens);
+    this.#total = sum(this.#total, usage.totalTokens);
   }
-  const typed = toBehalfError(cause);
-  if (typed.code === "INTERNAL_ERROR") {
-    logger.error({ err: cause }, "agent turn failed");
+
+  total(): TokenUsage {
+    return {
+      inputTokens: this.#input,
+      outputTokens: this.#output,
+      totalTokens: this.#total,
+    };
   }
-  return typed;
+}
+
+function sum(
+  left: number | undefined,
+  right: number | undefined,
+): number | undefined {
+  return right === undefined ? left : (left ?? 0) + right;
 }

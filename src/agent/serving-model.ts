@@ -60,35 +60,80 @@ interface ChatTool {
   };
 }
 
+interface ChatMessage {
+  role?: string;
+  content?: unknown;
+  tool_calls?: unknown[];
+}
+
 /**
- * Adapts a chat request to what Databricks endpoints accept: tool definitions without
- * `strict` (some endpoints reject it) and always with `parameters`, an empty object
- * schema when the tool takes none.
+ * Text sent in an assistant message that has tool calls and no text. Some Claude
+ * endpoints on Databricks reject empty text in such a message, and the Databricks OpenAI
+ * client (databricks-openai 0.17, `databricks_openai/utils/clients.py`) replaces empty or
+ * null content with one space. behalf does the same.
+ */
+export const toolCallOnlyContent = " ";
+
+/**
+ * Adapts a chat request to what Databricks endpoints accept. Tool definitions lose
+ * `strict`, which some endpoints reject, and always carry `parameters` (an empty object
+ * schema when the tool takes none). Assistant messages with tool calls never carry empty
+ * text.
  */
 export function toServingRequestBody(
   body: Record<string, unknown>,
 ): Record<string, unknown> {
-  const tools = body.tools as ChatTool[] | undefined;
-  if (!Array.isArray(tools)) {
-    return body;
+  const adapted = { ...body };
+  if (Array.isArray(body.tools)) {
+    adapted.tools = (body.tools as ChatTool[]).map(toServingTool);
   }
+  if (Array.isArray(body.messages)) {
+    adapted.messages = (body.messages as ChatMessage[]).map(toServingMessage);
+  }
+  return adapted;
+}
+
+function toServingTool(chatTool: ChatTool): ChatTool {
+  if (chatTool.function === undefined) {
+    return chatTool;
+  }
+  const { strict: _strict, ...definition } = chatTool.function;
   return {
-    ...body,
-    tools: tools.map((chatTool) => {
-      if (chatTool.function === undefined) {
-        return chatTool;
-      }
-      const { strict: _strict, ...definition } = chatTool.function;
-      return {
-        ...chatTool,
-        function: {
-          ...definition,
-          parameters: definition.parameters ?? {
-            type: "object",
-            properties: {},
-          },
-        },
-      };
-    }),
+    ...chatTool,
+    function: {
+      ...definition,
+      parameters: definition.parameters ?? {
+        type: "object",
+        properties: {},
+      },
+    },
   };
+}
+
+function toServingMessage(message: ChatMessage): ChatMessage {
+  const hasToolCalls =
+    Array.isArray(message.tool_calls) && message.tool_calls.length > 0;
+  if (message.role !== "assistant" || !hasToolCalls) {
+    return message;
+  }
+
+  const content = message.content;
+  if (typeof content === "string" && content.trim() !== "") {
+    return message;
+  }
+  if (Array.isArray(content)) {
+    const parts = content.filter((part) => !isBlankTextPart(part));
+    if (parts.length > 0) {
+      return { ...message, content: parts };
+    }
+  }
+  return { ...message, content: toolCallOnlyContent };
+}
+
+function isBlankTextPart(part: unknown): boolean {
+  if (typeof part !== "object" || part === null) {
+    return false;
+  }
+  const { type, text } = part as { type?: unknown; text?: unknown };
+  return type === "text" && (typeof text !== "string" || text.trim() === "");
 }

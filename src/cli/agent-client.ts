@@ -23,6 +23,10 @@ export interface AgentAnswer {
   steps: AgentStep[];
   model?: string;
   requestId?: string;
+  /** The conversation the turn belongs to; send it again to ask a follow-up. */
+  conversationId?: string;
+  /** The turn limit at which behalf stopped the turn early, when it did. */
+  stopReason?: string;
   error?: { code: string; message: string };
 }
 
@@ -30,6 +34,8 @@ export interface AskAgentOptions {
   url: string;
   token: string;
   question: string;
+  /** Continues this conversation; without it the server starts a new one. */
+  conversationId?: string;
   signal?: AbortSignal;
   /** Called for every stream event, for live output. */
   onEvent?: (event: Record<string, unknown>, answer: AgentAnswer) => void;
@@ -51,6 +57,9 @@ export async function askAgent(options: AskAgentOptions): Promise<AgentAnswer> {
     body: JSON.stringify({
       input: [{ role: "user", content: options.question }],
       stream: true,
+      ...(options.conversationId === undefined
+        ? {}
+        : { context: { conversation_id: options.conversationId } }),
     }),
     signal: options.signal,
   });
@@ -59,6 +68,10 @@ export async function askAgent(options: AskAgentOptions): Promise<AgentAnswer> {
   const requestId = response.headers.get("x-request-id");
   if (requestId !== null) {
     result.requestId = requestId;
+  }
+  const conversationId = response.headers.get("x-behalf-conversation-id");
+  if (conversationId !== null) {
+    result.conversationId = conversationId;
   }
 
   if (!response.ok || response.body === null) {
@@ -119,11 +132,16 @@ function applyEvent(result: AgentAnswer, event: Record<string, unknown>): void {
       }
       break;
     }
-    case "response.completed":
-      result.model = String(
-        (event.response as { model?: string } | undefined)?.model ?? "",
-      );
+    case "response.completed": {
+      const response = event.response as
+        | { model?: string; custom_outputs?: { stop_reason?: string } }
+        | undefined;
+      result.model = String(response?.model ?? "");
+      if (response?.custom_outputs?.stop_reason !== undefined) {
+        result.stopReason = response.custom_outputs.stop_reason;
+      }
       break;
+    }
     case "error":
       result.error = {
         code: String(event.code),

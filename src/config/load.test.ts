@@ -90,6 +90,48 @@ tools:
     await expect(failure).rejects.toThrow(`${path}: tools.genie[0].spaceId:`);
   });
 
+  it("names the variable behind a bad value", async () => {
+    const failure = loadConfig({
+      path: await writeConfig(minimal),
+      environment: { DATABRICKS_APP_PORT: "99999", BEHALF_MODE: "bogus" },
+    });
+    await expect(failure).rejects.toThrow(
+      "DATABRICKS_APP_PORT (environment): server.port:",
+    );
+    await expect(failure).rejects.toThrow(
+      "BEHALF_MODE (environment): server.mode:",
+    );
+  });
+
+  it("names a command-line option behind a bad value", async () => {
+    const failure = loadConfig({
+      path: await writeConfig(minimal),
+      environment: {},
+      overrides: { server: { port: Number.NaN } },
+    });
+    await expect(failure).rejects.toThrow("command-line option: server.port:");
+  });
+
+  it("says how to add a missing llm section", async () => {
+    const failure = loadConfig({
+      path: await writeConfig("agent:\n  maxSteps: 2\n"),
+      environment: {},
+    });
+    await expect(failure).rejects.toThrow(
+      /llm: is missing: add an llm section .* BEHALF_LLM_ENDPOINT/,
+    );
+  });
+
+  it("rejects a host that is not a workspace URL", async () => {
+    const failure = loadConfig({
+      path: await writeConfig(minimal),
+      environment: { DATABRICKS_HOST: "ftp://files.example.com" },
+    });
+    await expect(failure).rejects.toThrow(
+      "DATABRICKS_HOST (environment): workspace.host: must be the workspace URL",
+    );
+  });
+
   it("rejects an unknown key", async () => {
     const path = await writeConfig(`${minimal}\nagnet:\n  maxSteps: 2\n`);
     await expect(loadConfig({ path, environment: {} })).rejects.toThrow(

@@ -18,6 +18,7 @@ export type ErrorCode =
   | "CANCELLED"
   | "NO_REQUEST_IDENTITY"
   | "GENIE_MESSAGE_FAILED"
+  | "TOOL_CALL_REFUSED"
   | "INTERNAL_ERROR";
 
 export interface BehalfErrorOptions {

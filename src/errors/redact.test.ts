@@ -22,6 +22,12 @@ describe("redactText", () => {
     );
   });
 
+  it("keeps prose about bearer tokens", () => {
+    expect(redactText("The bearer token has expired.")).toBe(
+      "The bearer token has expired.",
+    );
+  });
+
   it("keeps ordinary text", () => {
     expect(redactText("average delay 8.27 minutes at SFO")).toBe(
       "average delay 8.27 minutes at SFO",

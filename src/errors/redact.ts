@@ -7,7 +7,8 @@
 
 const jwtPattern = /eyJ[\w-]+\.[\w-]+\.[\w-]*/g;
 const personalAccessTokenPattern = /\bdapi[0-9a-f]{16,}(?:-\d+)?\b/gi;
-const authorizationPattern = /\b(Bearer|Basic)\s+[\w\-.~+/=]+/gi;
+// Credentials are long; requiring 12 characters keeps prose such as "bearer token" intact.
+const authorizationPattern = /\b(Bearer|Basic)\s+[\w\-.~+/=]{12,}/gi;
 
 /** Field names whose values are credentials, compared in lower case. */
 const secretFieldNames = new Set([

@@ -11,6 +11,28 @@ export interface UserIdentity {
   displayName?: string;
 }
 
+/**
+ * The agent conversation a request continues. It always belongs to the requesting user,
+ * so the Genie conversation ids it contains are only ever used with that user's token.
+ */
+export interface ConversationScope {
+  /** Agent conversation id, as the client sends and receives it. */
+  id: string;
+  /** Workspace user id (SCIM `id`) of the owner, taken from the token. */
+  ownerId: string;
+  /** Returns the Genie conversation this agent conversation uses in a space, if any. */
+  genieConversationId(spaceId: string): string | undefined;
+  /** Stores the Genie conversation to continue in a space on the next question. */
+  rememberGenieConversation(spaceId: string, genieConversationId: string): void;
+  /** Drops a Genie conversation that Genie no longer has, so the next question starts one. */
+  forgetGenieConversation(spaceId: string): void;
+  /**
+   * Runs `work` after every earlier `work` with the same key has finished, so that
+   * parallel tool calls to one Genie space ask their questions one after another.
+   */
+  runExclusive<T>(key: string, work: () => Promise<T>): Promise<T>;
+}
+
 /** Everything that belongs to one HTTP request and must never outlive it. */
 export interface RequestScope {
   requestId: string;
@@ -18,6 +40,8 @@ export interface RequestScope {
   user: UserIdentity;
   /** Aborted when the client disconnects or the request deadline passes. */
   signal: AbortSignal;
+  /** Set while an agent turn runs; tools without it start a new Genie conversation per call. */
+  conversation?: ConversationScope;
 }
 
 const storage = new AsyncLocalStorage<RequestScope>();

@@ -1,4 +1,5 @@
 import pino, { type Logger } from "pino";
+import { ConfigError } from "../errors/errors.js";
 import { redactText, redactValue } from "../errors/redact.js";
 import { currentRequestScope } from "../identity/request-context.js";
 
@@ -20,9 +21,38 @@ const switchableDestination = {
   },
 };
 
+/** Level names pino accepts, from most to least verbose. */
+export const logLevels = [
+  "trace",
+  "debug",
+  "info",
+  "warn",
+  "error",
+  "fatal",
+  "silent",
+] as const;
+
+function isLogLevel(value: string): boolean {
+  return (logLevels as readonly string[]).includes(value);
+}
+
+function initialLevel(): string {
+  const requested = process.env.BEHALF_LOG_LEVEL;
+  if (requested === undefined || requested === "") {
+    return "info";
+  }
+  if (isLogLevel(requested)) {
+    return requested;
+  }
+  process.stderr.write(
+    `BEHALF_LOG_LEVEL=${JSON.stringify(requested)} is not a log level; using info. Use one of ${logLevels.join(", ")}.\n`,
+  );
+  return "info";
+}
+
 const rootLogger: Logger = pino(
   {
-    level: process.env.BEHALF_LOG_LEVEL ?? "info",
+    level: initialLevel(),
     base: { service: "behalf" },
     // Each line carries the request id and user of the request it was logged in.
     mixin() {
@@ -47,7 +77,7 @@ const rootLogger: Logger = pino(
     },
     serializers: {
       err: (error: unknown) =>
-        redactValue(pino.stdSerializers.err(error as Error)),
+        redactValue(withoutPayloads(pino.stdSerializers.err(error as Error))),
     },
   },
   switchableDestination,
@@ -73,7 +103,26 @@ export function redirectLogs(
   };
 }
 
-/** Sets the level of every logger. */
+/** Sets the level of every logger; an unknown level name is rejected with the valid ones. */
 export function setLogLevel(level: string): void {
+  if (!isLogLevel(level)) {
+    throw new ConfigError(
+      `${JSON.stringify(level)} is not a log level. Use one of ${logLevels.join(", ")}.`,
+    );
+  }
   rootLogger.level = level;
+}
+
+/**
+ * Drops the fields in which HTTP client errors carry whole request and response bodies
+ * (the AI SDK's `requestBodyValues`, for one), because those hold users' questions and data.
+ */
+function withoutPayloads(serialized: object): Record<string, unknown> {
+  const {
+    requestBodyValues: _request,
+    responseBody: _response,
+    data: _data,
+    ...rest
+  } = serialized as Record<string, unknown>;
+  return rest;
 }

@@ -1,16 +1,38 @@
 import { type ServerType, serve } from "@hono/node-server";
-import type { ToolSet } from "ai";
+import type { Tool, ToolSet } from "ai";
 import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import {
+  type ConversationStore,
+  InMemoryConversationStore,
+} from "../agent/conversation-store.js";
+import { Conversations } from "../agent/conversations.js";
 import type { AgentDependencies } from "../agent/run-agent.js";
 import { createServingModel } from "../agent/serving-model.js";
 import type { BehalfConfig } from "../config/schema.js";
 import type { AppCredentials } from "../databricks/app-credentials.js";
-import { NotFoundError, toBehalfError } from "../errors/errors.js";
+import {
+  InvalidRequestError,
+  NotFoundError,
+  toBehalfError,
+} from "../errors/errors.js";
 import { resolveServerMode } from "../identity/token-source.js";
 import { UserResolver } from "../identity/user-resolver.js";
 import { moduleLogger } from "../logging/logger.js";
-import { createGenieTool } from "../tools/genie-tool.js";
+import { createGenieTool, genieScopes } from "../tools/genie-tool.js";
+import {
+  checkDeclaredScopes,
+  type ToolScopeRequirement,
+  withScopeCheck,
+} from "../tools/scopes.js";
+import { createSqlTool, sqlScopes } from "../tools/sql-tool.js";
+import { describeAgent } from "./agent-info.js";
+import type { AgentServices } from "./agent-turn.js";
+import { createChatAgentHandler } from "./chat-agent-routes.js";
+import { createInvocationsHandler, withJsonBody } from "./invocations-route.js";
+import { toOpenAIError } from "./openai-chat-output.js";
+import { createOpenAIChatHandler } from "./openai-chat-routes.js";
 import { requireUser } from "./request-identity.js";
 import { createResponsesHandler } from "./responses-routes.js";
 
@@ -22,13 +44,49 @@ export interface AgentServerDependencies {
   host: string;
   appCredentials: AppCredentials;
   environment?: Record<string, string | undefined>;
+  /** Conversation storage, a bounded in-memory store by default. */
+  conversationStore?: ConversationStore;
 }
 
-/** Builds the tools from config. They hold no identity; each call reads the request's user. */
+/**
+ * Builds the tools from config. They hold no identity; each call reads the request's user
+ * and first checks that the user's token carries the tool's scope. Throws ConfigError
+ * when `app.userApiScopes` lacks a scope a tool needs. Genie tools come first, so a
+ * planner that breaks ties by order prefers them.
+ */
 export function createTools(config: BehalfConfig, host: string): ToolSet {
   const tools: ToolSet = {};
+  const requirements: ToolScopeRequirement[] = [];
+  const register = (tool: Tool, requirement: ToolScopeRequirement) => {
+    tools[requirement.tool] = withScopeCheck(tool, requirement);
+    requirements.push(requirement);
+  };
+
   for (const genie of config.tools.genie) {
-    tools[genie.name] = createGenieTool(genie, { host });
+    register(createGenieTool(genie, { host }), {
+      tool: genie.name,
+      scopes: genieScopes,
+      resource: `genie_space:${genie.spaceId}`,
+    });
+  }
+  for (const sql of config.tools.sql) {
+    register(createSqlTool(sql, { host }), {
+      tool: sql.name,
+      scopes: sqlScopes,
+      resource: `sql_warehouse:${sql.warehouseId}`,
+    });
+  }
+
+  const declared = config.app.userApiScopes;
+  if (declared === undefined) {
+    if (requirements.length > 0) {
+      logger.warn(
+        { tools: requirements.map((requirement) => requirement.tool) },
+        "app.userApiScopes is not set, so the tools' scopes were not checked at start",
+      );
+    }
+  } else {
+    checkDeclaredScopes(requirements, declared);
   }
   return tools;
 }
@@ -36,10 +94,8 @@ export function createTools(config: BehalfConfig, host: string): ToolSet {
 /** Builds the agent server's HTTP application. */
 export function createAgentApp(dependencies: AgentServerDependencies): Hono {
   const { config, host } = dependencies;
-  const mode = resolveServerMode(
-    config.server.mode,
-    dependencies.environment ?? process.env,
-  );
+  const environment = dependencies.environment ?? process.env;
+  const mode = resolveServerMode(config.server.mode, environment);
   const resolver = new UserResolver({ host });
 
   const agent: AgentDependencies = {
@@ -52,11 +108,22 @@ export function createAgentApp(dependencies: AgentServerDependencies): Hono {
     settings: {
       systemPrompt: config.agent.systemPrompt,
       maxSteps: config.agent.maxSteps,
+      maxToolCalls: config.agent.maxToolCalls,
+      maxConsecutiveToolFailures: config.agent.maxConsecutiveToolFailures,
+      turnDeadlineSeconds: config.agent.turnDeadlineSeconds,
       temperature: config.llm.temperature,
       maxTokens: config.llm.maxTokens,
       endpoint: config.llm.endpoint,
     },
   };
+  const services: AgentServices = {
+    agent,
+    conversations: new Conversations(
+      dependencies.conversationStore ?? new InMemoryConversationStore(),
+    ),
+    keepaliveMilliseconds: config.server.sseKeepaliveSeconds * 1000,
+  };
+  const agentInfo = describeAgent(environment);
 
   const app = new Hono();
 
@@ -66,7 +133,12 @@ export function createAgentApp(dependencies: AgentServerDependencies): Hono {
       logger.error({ err: error, code: typed.code }, "request failed");
     } else {
       logger.info(
-        { code: typed.code, status: typed.status, path: context.req.path },
+        {
+          code: typed.code,
+          status: typed.status,
+          path: context.req.path,
+          reason: typed.message,
+        },
         "request rejected",
       );
     }
@@ -76,23 +148,55 @@ export function createAgentApp(dependencies: AgentServerDependencies): Hono {
         'Bearer realm="behalf", error="invalid_token"',
       );
     }
-    return context.json(typed.toJSON(), typed.status as ContentfulStatusCode);
+    // OpenAI clients read errors from an `error` object; the Databricks fields stay beside it.
+    const body = context.req.path.startsWith("/v1/")
+      ? { ...typed.toJSON(), error: toOpenAIError(typed) }
+      : typed.toJSON();
+    return context.json(body, typed.status as ContentfulStatusCode);
   });
 
   app.notFound((context) => {
     const error = new NotFoundError(
-      `No route for ${context.req.method} ${context.req.path}. The agent answers at POST /invocations and POST /responses.`,
+      `No route for ${context.req.method} ${context.req.path}. The agent answers at POST /invocations, POST /responses and POST /v1/chat/completions.`,
     );
-    return context.json(error.toJSON(), 404);
+    const body = context.req.path.startsWith("/v1/")
+      ? { ...error.toJSON(), error: toOpenAIError(error) }
+      : error.toJSON();
+    return context.json(body, 404);
   });
 
+  // Only these two routes respond without a user, and every route added below requires one.
   app.get("/health", (context) => context.json({ status: "healthy" }));
+  app.get("/agent/info", (context) => context.json(agentInfo));
+  app.use(
+    "*",
+    bodyLimit({
+      maxSize: config.server.maxRequestBytes,
+      onError: () => {
+        throw new InvalidRequestError(
+          `The request body is larger than ${config.server.maxRequestBytes} bytes (server.maxRequestBytes). ` +
+            "Send a shorter question or history.",
+          { status: 413 },
+        );
+      },
+    }),
+  );
+  app.use("*", requireUser(mode, resolver));
 
-  const responses = createResponsesHandler(agent);
-  for (const path of ["/invocations", "/responses"]) {
-    app.post(path, requireUser(mode, resolver), responses);
+  const responses = createResponsesHandler(services);
+  const chatAgent = createChatAgentHandler(services);
+  app.post("/invocations", createInvocationsHandler({ responses, chatAgent }));
+  app.post("/responses", withJsonBody(responses));
+  app.post(
+    "/v1/chat/completions",
+    withJsonBody(createOpenAIChatHandler(services)),
+  );
+
+  if (Object.keys(agent.tools).length === 0) {
+    logger.warn(
+      "no tools are configured, so the agent can only answer from the model; add tools.genie or tools.sql entries",
+    );
   }
-
   logger.info(
     {
       mode,

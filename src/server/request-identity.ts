@@ -30,6 +30,9 @@ export function requireUser(
     const credential = new UserCredential(
       readUserToken(context.req.raw.headers, mode),
     );
+    // @hono/node-server 1.19 aborts this signal when the response closes before it has
+    // finished, that is when the client went away. The adapter creates the controller on
+    // the first access to the request's signal or body, and this read is such an access.
     const signal = context.req.raw.signal;
     const user = await resolver.resolve(credential, signal);
 

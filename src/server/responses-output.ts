@@ -1,5 +1,9 @@
 import { randomBytes } from "node:crypto";
-import type { AgentEvent, TokenUsage } from "../agent/run-agent.js";
+import type {
+  AgentEvent,
+  TokenUsage,
+  TurnStopSummary,
+} from "../agent/agent-events.js";
 import type { BehalfError } from "../errors/errors.js";
 
 export interface OutputTextContent {
@@ -38,23 +42,34 @@ function newId(prefix: string): string {
   return `${prefix}_${randomBytes(12).toString("hex")}`;
 }
 
+export interface ResponsesOutputOptions {
+  /** Model name to report until the model has named itself. */
+  defaultModel: string;
+  conversationId: string;
+  /** Sent as `metadata.trace_id` when set. */
+  traceId?: string;
+}
+
 /**
  * Builds a ResponsesAgent response from agent events. `accept` returns the stream events
  * for one agent event; `response()` returns the whole response object so far, which
- * the non-streaming route sends and `response.completed` carries.
+ * the non-streaming route sends and `response.completed` carries. The conversation id
+ * goes in `metadata` (Responses clients) and `custom_outputs` (MLflow clients).
  */
 export class ResponsesOutput {
   readonly id = newId("resp");
   readonly createdAt = Math.floor(Date.now() / 1000);
   readonly #output: OutputItem[] = [];
   readonly #messageIndexById = new Map<string, number>();
-  readonly #defaultModel: string;
+  readonly #options: ResponsesOutputOptions;
   #model: string | undefined;
   #usage: TokenUsage | undefined;
+  #stop: TurnStopSummary | undefined;
   #error: BehalfError | undefined;
+  #sequence = 0;
 
-  constructor(defaultModel: string) {
-    this.#defaultModel = defaultModel;
+  constructor(options: ResponsesOutputOptions) {
+    this.#options = options;
   }
 
   get error(): BehalfError | undefined {
@@ -73,13 +88,20 @@ export class ResponsesOutput {
         };
         const outputIndex = this.#append(item);
         this.#messageIndexById.set(event.id, outputIndex);
-        return [
+        return this.#numbered([
           {
             type: "response.output_item.added",
             output_index: outputIndex,
             item: { ...item, content: [] },
           },
-        ];
+          {
+            type: "response.content_part.added",
+            item_id: item.id,
+            output_index: outputIndex,
+            content_index: 0,
+            part: { type: "output_text", text: "", annotations: [] },
+          },
+        ]);
       }
       case "text-delta": {
         const outputIndex = this.#messageIndexById.get(event.id);
@@ -93,7 +115,7 @@ export class ResponsesOutput {
           return [];
         }
         item.content[0].text += event.delta;
-        return [
+        return this.#numbered([
           {
             type: "response.output_text.delta",
             item_id: item.id,
@@ -101,7 +123,7 @@ export class ResponsesOutput {
             content_index: 0,
             delta: event.delta,
           },
-        ];
+        ]);
       }
       case "text-end": {
         const outputIndex = this.#messageIndexById.get(event.id);
@@ -111,13 +133,32 @@ export class ResponsesOutput {
           return [];
         }
         item.status = "completed";
-        return [
+        const part = item.content[0] ?? {
+          type: "output_text",
+          text: "",
+          annotations: [],
+        };
+        return this.#numbered([
+          {
+            type: "response.output_text.done",
+            item_id: item.id,
+            output_index: outputIndex,
+            content_index: 0,
+            text: part.text,
+          },
+          {
+            type: "response.content_part.done",
+            item_id: item.id,
+            output_index: outputIndex,
+            content_index: 0,
+            part,
+          },
           {
             type: "response.output_item.done",
             output_index: outputIndex,
             item,
           },
-        ];
+        ]);
       }
       case "tool-call": {
         const item: OutputItem = {
@@ -128,13 +169,7 @@ export class ResponsesOutput {
           arguments: JSON.stringify(event.input ?? {}),
           status: "completed",
         };
-        return [
-          {
-            type: "response.output_item.done",
-            output_index: this.#append(item),
-            item,
-          },
-        ];
+        return this.#numbered(this.#addedAndDone(item));
       }
       case "tool-result":
       case "tool-error": {
@@ -146,16 +181,10 @@ export class ResponsesOutput {
           call_id: event.toolCallId,
           output: JSON.stringify(output ?? null),
         };
-        return [
-          {
-            type: "response.output_item.done",
-            output_index: this.#append(item),
-            item,
-          },
-        ];
+        return this.#numbered(this.#addedAndDone(item));
       }
       case "tool-progress":
-        return [
+        return this.#numbered([
           {
             type: "behalf.tool_progress",
             call_id: event.toolCallId,
@@ -163,22 +192,37 @@ export class ResponsesOutput {
             status: event.status,
             ...(event.data === undefined ? {} : { data: event.data }),
           },
-        ];
+        ]);
       case "finish":
         this.#model = event.modelId;
         this.#usage = event.usage;
-        return [{ type: "response.completed", response: this.response() }];
+        this.#stop = event.stop;
+        return this.#numbered([
+          { type: "response.completed", response: this.response() },
+        ]);
       case "error":
         this.#error = event.error;
-        return [
+        return this.#numbered([
           {
             type: "error",
             code: event.error.code,
             message: event.error.message,
           },
           { type: "response.failed", response: this.response() },
-        ];
+        ]);
     }
+  }
+
+  /**
+   * The events that open a stream, before any output: `response.created` and
+   * `response.in_progress`, which Responses clients such as the openai SDK expect first.
+   */
+  opening(): StreamEvent[] {
+    const response = { ...this.response(), status: "in_progress" };
+    return this.#numbered([
+      { type: "response.created", response },
+      { type: "response.in_progress", response },
+    ]);
   }
 
   /** The answer text: every message item's text, in order. */
@@ -190,13 +234,22 @@ export class ResponsesOutput {
   }
 
   response(): Record<string, unknown> {
+    const { conversationId, traceId } = this.#options;
     return {
       id: this.id,
       object: "response",
       created_at: this.createdAt,
       status: this.#error === undefined ? "completed" : "failed",
-      model: this.#model ?? this.#defaultModel,
+      model: this.#model ?? this.#options.defaultModel,
       output: this.#output,
+      metadata: {
+        conversation_id: conversationId,
+        ...(traceId === undefined ? {} : { trace_id: traceId }),
+      },
+      custom_outputs: {
+        conversation_id: conversationId,
+        ...(this.#stop === undefined ? {} : { stop_reason: this.#stop.reason }),
+      },
       ...(this.#usage === undefined
         ? {}
         : {
@@ -210,6 +263,23 @@ export class ResponsesOutput {
         ? {}
         : { error: { code: this.#error.code, message: this.#error.message } }),
     };
+  }
+
+  /** Emits a finished item as `output_item.added` then `output_item.done`, as Responses streams do. */
+  #addedAndDone(item: OutputItem): StreamEvent[] {
+    const outputIndex = this.#append(item);
+    return [
+      { type: "response.output_item.added", output_index: outputIndex, item },
+      { type: "response.output_item.done", output_index: outputIndex, item },
+    ];
+  }
+
+  /** Adds the stream's running `sequence_number` to each event. */
+  #numbered(events: StreamEvent[]): StreamEvent[] {
+    return events.map((event) => ({
+      ...event,
+      sequence_number: this.#sequence++,
+    }));
   }
 
   #append(item: OutputItem): number {

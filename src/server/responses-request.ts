@@ -39,10 +39,10 @@ export const responsesRequestSchema = z.looseObject({
   stream: z.boolean().optional(),
   context: z
     .looseObject({
-      conversation_id: z.string().optional(),
-      user_id: z.string().optional(),
+      conversation_id: z.string().nullish(),
+      user_id: z.string().nullish(),
     })
-    .optional(),
+    .nullish(),
   custom_inputs: z.record(z.string(), z.unknown()).optional(),
 });
 

@@ -1,81 +1,61 @@
 import type { Context } from "hono";
-import { streamSSE } from "hono/streaming";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { type AgentDependencies, runAgent } from "../agent/run-agent.js";
-import { requireRequestScope } from "../identity/request-context.js";
-import { moduleLogger } from "../logging/logger.js";
+import { type AgentServices, startAgentTurn } from "./agent-turn.js";
+import { streamAgentEvents } from "./event-stream.js";
 import { ResponsesOutput } from "./responses-output.js";
 import { parseResponsesRequest, toModelMessages } from "./responses-request.js";
 
-const logger = moduleLogger("responses");
-
-/** Interval of SSE comment lines that keep idle proxies from closing a quiet stream. */
-const keepaliveMilliseconds = 15_000;
-
-async function readJson(context: Context): Promise<unknown> {
-  try {
-    return await context.req.json();
-  } catch {
-    return undefined;
-  }
-}
-
 /**
- * Handles `POST /invocations` and `POST /responses` (MLflow ResponsesAgent): JSON by
- * default, server-sent events when the body has `"stream": true`. Tool progress events
- * (`behalf.tool_progress`) are added only when the client sends `x-behalf-progress: true`,
- * so strict Responses clients see only standard events.
+ * Handles a ResponsesAgent request (`POST /responses`, and `POST /invocations` when the
+ * body has `input`): JSON by default, server-sent events when the body has
+ * `"stream": true`. Tool progress events (`behalf.tool_progress`) are added only when
+ * the client sends `x-behalf-progress: true`, so strict Responses clients see only
+ * standard events. With `x-mlflow-return-trace-id: true` the trace id is sent as
+ * `metadata.trace_id`, or in a last `{"trace_id": ...}` event before `[DONE]`.
  */
-export function createResponsesHandler(agent: AgentDependencies) {
-  return async (context: Context): Promise<Response> => {
-    const request = parseResponsesRequest(await readJson(context));
-    const scope = requireRequestScope("The Responses route");
-    const messages = toModelMessages(request.input);
-    const output = new ResponsesOutput(agent.settings.endpoint);
-    const events = runAgent(agent, { messages, signal: scope.signal });
-    logger.info(
-      { stream: request.stream === true, messages: messages.length },
-      "agent turn started",
-    );
+export function createResponsesHandler(services: AgentServices) {
+  return async (context: Context, body: unknown): Promise<Response> => {
+    const request = parseResponsesRequest(body);
+    const turn = await startAgentTurn(context, services, {
+      bodyConversationId: request.context?.conversation_id ?? undefined,
+      messages: toModelMessages(request.input),
+      protocol: "responses",
+    });
 
     if (request.stream !== true) {
-      for await (const event of events) {
+      const output = new ResponsesOutput({
+        defaultModel: services.agent.settings.endpoint,
+        conversationId: turn.conversationId,
+        traceId: turn.traceId,
+      });
+      for await (const event of turn.events) {
         output.accept(event);
       }
       const failure = output.error;
       if (failure !== undefined) {
-        logger.warn({ code: failure.code }, "agent turn failed");
         return context.json(
           failure.toJSON(),
           failure.status as ContentfulStatusCode,
         );
       }
-      logger.info("agent turn finished");
       return context.json(output.response());
     }
 
+    const output = new ResponsesOutput({
+      defaultModel: services.agent.settings.endpoint,
+      conversationId: turn.conversationId,
+    });
     const withProgress = context.req.header("x-behalf-progress") === "true";
-    return streamSSE(context, async (stream) => {
-      const keepalive = setInterval(() => {
-        void stream.write(": keepalive\n\n");
-      }, keepaliveMilliseconds);
-      try {
-        for await (const event of events) {
-          if (event.type === "tool-progress" && !withProgress) {
-            continue;
-          }
-          for (const streamEvent of output.accept(event)) {
-            await stream.writeSSE({ data: JSON.stringify(streamEvent) });
-          }
-        }
-        await stream.writeSSE({ data: "[DONE]" });
-        logger.info(
-          { failed: output.error !== undefined },
-          "agent turn streamed",
-        );
-      } finally {
-        clearInterval(keepalive);
-      }
+    return streamAgentEvents(context, {
+      events: turn.events,
+      keepaliveMilliseconds: services.keepaliveMilliseconds,
+      prologue: () => output.opening(),
+      encode: (event) =>
+        event.type === "tool-progress" && !withProgress
+          ? []
+          : output.accept(event),
+      trailer: () =>
+        turn.traceId === undefined ? [] : [{ trace_id: turn.traceId }],
     });
   };
 }

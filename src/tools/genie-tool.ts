@@ -5,13 +5,16 @@ import type { GenieToolConfig } from "../config/schema.js";
 import { GenieClient } from "../databricks/genie.js";
 import {
   askGenie,
+  excerptResult,
   type GenieAnswer,
-  genieApiRowCap,
 } from "../databricks/genie-answer.js";
 import type { CellValue, TypedColumn } from "../databricks/statement-result.js";
 import { WorkspaceClient } from "../databricks/workspace-client.js";
-import { toBehalfError } from "../errors/errors.js";
-import { requireRequestScope } from "../identity/request-context.js";
+import { BehalfError, toBehalfError } from "../errors/errors.js";
+import {
+  type RequestScope,
+  requireRequestScope,
+} from "../identity/request-context.js";
 import { readToolRunContext } from "./tool-context.js";
 
 /** Rows of a Genie result the model sees at most; the total count is always given. */
@@ -41,8 +44,12 @@ export interface GenieToolResult {
   rowCount: number;
   rowsShown: number;
   truncated: boolean;
+  /** The row count in words, saying when and why rows were left out. */
+  rowCountText?: string;
   /** Why rows are missing: the Genie API's 5,000-row cap, or the row budget sent to the model. */
   truncationReason?: "genie-api-row-cap" | "model-row-budget";
+  /** Questions Genie asks the user before it can answer (purpose FOLLOW_UP_QUESTION). */
+  clarifyingQuestions?: string[];
   suggestedQuestions?: string[];
   conversationId: string;
   messageId: string;
@@ -85,19 +92,24 @@ export function createGenieTool(
       );
 
       try {
-        const answer = await askGenie(
-          genie,
-          { spaceId: config.spaceId, content: question },
-          {
-            deadlineMilliseconds: config.deadlineSeconds * 1000,
-            signal,
-            onStatus: (status) =>
-              progress?.reportProgress({
-                toolCallId,
-                toolName: config.name,
-                status,
-              }),
-          },
+        const answer = await askInConversation(
+          scope,
+          config.spaceId,
+          (conversationId) =>
+            askGenie(
+              genie,
+              { spaceId: config.spaceId, content: question, conversationId },
+              {
+                deadlineMilliseconds: config.deadlineSeconds * 1000,
+                signal,
+                onStatus: (status) =>
+                  progress?.reportProgress({
+                    toolCallId,
+                    toolName: config.name,
+                    status,
+                  }),
+              },
+            ),
         );
         const result = toToolResult(config.name, answer);
         if (result.sql !== undefined) {
@@ -137,33 +149,81 @@ export function createGenieTool(
   });
 }
 
-function toToolResult(space: string, answer: GenieAnswer): GenieToolResult {
-  const result = answer.result;
-  const rows = result?.rows ?? [];
-  const shown = rows.slice(0, modelRowBudget);
-  const rowCount = result?.rowCount ?? 0;
-
-  let truncationReason: GenieToolResult["truncationReason"];
-  if (result?.truncated || rowCount > genieApiRowCap) {
-    truncationReason = "genie-api-row-cap";
-  } else if (shown.length < rowCount) {
-    truncationReason = "model-row-budget";
+/**
+ * Runs `ask` in the Genie conversation that the request's agent conversation uses for
+ * `spaceId`: a follow-up when there is one, else a new Genie conversation, which later
+ * questions of the agent conversation then continue. Questions to one space run one
+ * at a time so that parallel calls share one Genie conversation. Without an agent
+ * conversation, each question starts a new Genie conversation.
+ */
+async function askInConversation(
+  scope: RequestScope,
+  spaceId: string,
+  ask: (conversationId: string | undefined) => Promise<GenieAnswer>,
+): Promise<GenieAnswer> {
+  const conversation = scope.conversation;
+  if (conversation === undefined) {
+    return ask(undefined);
   }
+  // Genie conversation ids are used only with their owner's token.
+  if (conversation.ownerId !== scope.user.id) {
+    throw new BehalfError(
+      "INTERNAL_ERROR",
+      `Conversation ${conversation.id} does not belong to the requesting user, so its Genie conversations were not used.`,
+    );
+  }
+
+  return conversation.runExclusive(`genie:${spaceId}`, async () => {
+    const conversationId = conversation.genieConversationId(spaceId);
+    try {
+      const answer = await ask(conversationId);
+      conversation.rememberGenieConversation(
+        spaceId,
+        answer.reference.conversationId,
+      );
+      return answer;
+    } catch (error) {
+      // Genie no longer has the conversation, so the next question starts a new one.
+      // The question is not resent here, because a POST that failed late may have been accepted.
+      if (
+        conversationId !== undefined &&
+        BehalfError.isInstance(error) &&
+        error.code === "NOT_FOUND"
+      ) {
+        conversation.forgetGenieConversation(spaceId);
+      }
+      throw error;
+    }
+  });
+}
+
+function toToolResult(space: string, answer: GenieAnswer): GenieToolResult {
+  const excerpt =
+    answer.result === undefined
+      ? undefined
+      : excerptResult(answer.result, modelRowBudget);
 
   return {
     space,
     status: answer.status,
     ...(answer.texts.length > 0 ? { text: answer.texts.join("\n\n") } : {}),
+    // A clarifying question is Genie asking the user, not an answer; the model passes it on.
+    ...(answer.clarifyingQuestions.length > 0
+      ? { clarifyingQuestions: answer.clarifyingQuestions }
+      : {}),
     ...(answer.query?.description
       ? { description: answer.query.description }
       : {}),
     ...(answer.query ? { sql: answer.query.sql } : {}),
-    columns: result?.columns ?? [],
-    rows: shown,
-    rowCount,
-    rowsShown: shown.length,
-    truncated: truncationReason !== undefined,
-    ...(truncationReason ? { truncationReason } : {}),
+    columns: answer.result?.columns ?? [],
+    rows: excerpt?.rows ?? [],
+    rowCount: excerpt?.rowCount ?? 0,
+    ...(excerpt ? { rowCountText: excerpt.rowCountText } : {}),
+    rowsShown: excerpt?.rowsShown ?? 0,
+    truncated: excerpt?.truncated ?? false,
+    ...(excerpt?.truncationReason
+      ? { truncationReason: excerpt.truncationReason }
+      : {}),
     ...(answer.suggestedQuestions.length > 0
       ? { suggestedQuestions: answer.suggestedQuestions }
       : {}),

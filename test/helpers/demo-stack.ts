@@ -1,4 +1,9 @@
 import { join } from "node:path";
+import {
+  appSettingsFromDefinition,
+  defaultAppUserApiScopes,
+  startFrontDoor,
+} from "../../local-workspace/src/front-door/front-door.js";
 import { startLocalWorkspace } from "../../local-workspace/src/server.js";
 import { loadConfig } from "../../src/config/load.js";
 import type { BehalfConfig } from "../../src/config/schema.js";
@@ -7,11 +12,23 @@ import { startAgentServer } from "../../src/server/create-server.js";
 
 export const repositoryRoot = join(import.meta.dirname, "..", "..");
 
+/**
+ * Snapshot folder for the demo warehouse in tests, apart from the one `npm start` uses;
+ * the first test file builds it and the others start from it in about a second.
+ */
+export const testDataDirectory = join(
+  repositoryRoot,
+  ".behalf",
+  "test-workspace",
+);
+
 export type LocalWorkspace = Awaited<ReturnType<typeof startLocalWorkspace>>;
 
 export interface DemoStack {
   workspace: LocalWorkspace;
   agentUrl: string;
+  /** The Apps front door, when `frontDoor` was requested; it proxies to a second agent server in Apps mode. */
+  frontDoorUrl?: string;
   config: BehalfConfig;
   /** A fresh token for a demo user, with the given scopes (default all-apis). */
   tokenFor(
@@ -24,6 +41,8 @@ export interface DemoStack {
 export interface DemoStackOptions {
   genieStatusStepMilliseconds?: number;
   environment?: Record<string, string | undefined>;
+  /** Also starts an agent server in Apps mode behind the local Databricks Apps front door. */
+  frontDoor?: { requestTimeoutSeconds?: number; userApiScopes?: string[] };
 }
 
 /**
@@ -38,6 +57,7 @@ export async function startDemoStack(
     port: 0,
     genieStatusStepMilliseconds: options.genieStatusStepMilliseconds ?? 20,
     logLevel: process.env.LOCAL_WORKSPACE_LOG_LEVEL ?? "silent",
+    dataDirectory: testDataDirectory,
   });
   const config = await loadConfig({
     path: join(repositoryRoot, "examples", "behalf.config.yaml"),
@@ -55,15 +75,49 @@ export async function startDemoStack(
     environment: options.environment ?? {},
   });
 
+  const closeables: { close(): Promise<void> }[] = [workspace, agent];
+  let frontDoorUrl: string | undefined;
+  if (options.frontDoor !== undefined) {
+    const app = appSettingsFromDefinition(workspace.definition) ?? {
+      name: "behalf-test",
+      userApiScopes: config.app.userApiScopes ?? defaultAppUserApiScopes,
+      ...workspace.servicePrincipal,
+    };
+    const appAgent = await startAgentServer({
+      config: { ...config, server: { ...config.server, mode: "apps" } },
+      host: workspace.url,
+      appCredentials: createAppCredentials({
+        host: workspace.url,
+        clientId: workspace.servicePrincipal.clientId,
+        clientSecret: workspace.servicePrincipal.clientSecret,
+      }),
+      environment: { DATABRICKS_APP_NAME: app.name },
+    });
+    const frontDoor = await startFrontDoor({
+      workspace,
+      appUrl: appAgent.url,
+      app: {
+        ...app,
+        userApiScopes: options.frontDoor.userApiScopes ?? app.userApiScopes,
+      },
+      requestTimeoutSeconds: options.frontDoor.requestTimeoutSeconds,
+      logLevel: process.env.LOCAL_WORKSPACE_LOG_LEVEL ?? "silent",
+    });
+    closeables.push(appAgent, frontDoor);
+    frontDoorUrl = frontDoor.url;
+  }
+
   return {
     workspace,
     agentUrl: agent.url,
+    frontDoorUrl,
     config,
     tokenFor: (userName, tokenOptions) =>
       workspace.issueToken(userName, tokenOptions ?? {}),
     close: async () => {
-      await agent.close();
-      await workspace.close();
+      for (const closeable of closeables.reverse()) {
+        await closeable.close();
+      }
     },
   };
 }

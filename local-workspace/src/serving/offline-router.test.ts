@@ -369,6 +369,22 @@ describe("writeAnswerFromToolResults", () => {
     );
   });
 
+  it("passes on a clarifying question", () => {
+    const content = writeAnswerFromToolResults([
+      {
+        toolName: "genie",
+        content: JSON.stringify({
+          clarifyingQuestions: ["Which airline do you mean?"],
+          rows: [],
+        }),
+      },
+    ]);
+
+    expect(content).toBe(
+      "Before it can answer, the tool asks:\n- Which airline do you mean?",
+    );
+  });
+
   it("never returns an empty answer", () => {
     const content = writeAnswerFromToolResults([
       { toolName: "genie", content: '{"text": "", "rows": []}' },

@@ -22,6 +22,7 @@ interface DataAnswer {
   truncated?: unknown;
   sql?: unknown;
   suggestedQuestions?: unknown;
+  clarifyingQuestions?: unknown;
   error?: unknown;
 }
 
@@ -56,7 +57,8 @@ function describeToolResult(result: ToolResult): string {
   const isDataAnswer =
     typeof answer.text === "string" ||
     Array.isArray(answer.rows) ||
-    Array.isArray(answer.suggestedQuestions);
+    Array.isArray(answer.suggestedQuestions) ||
+    Array.isArray(answer.clarifyingQuestions);
   if (!isDataAnswer) {
     return `The tool returned:\n\n${fencedJson(parsed)}`;
   }
@@ -111,6 +113,17 @@ function describeDataAnswer(answer: DataAnswer): string {
   if (answer.truncated === true) {
     sections.push(
       "The result was truncated, so these rows are not all the matching rows.",
+    );
+  }
+
+  const clarifying = Array.isArray(answer.clarifyingQuestions)
+    ? answer.clarifyingQuestions.filter(
+        (question): question is string => typeof question === "string",
+      )
+    : [];
+  if (clarifying.length > 0) {
+    sections.push(
+      `Before it can answer, the tool asks:\n${clarifying.map((question) => `- ${question}`).join("\n")}`,
     );
   }
 

@@ -80,15 +80,50 @@ async function resolveToken(options: AskOptions): Promise<string> {
   );
 }
 
+/** Genie message statuses; the SQL tool reports Statement Execution states instead. */
+const genieStatuses = new Set([
+  "SUBMITTED",
+  "FETCHING_METADATA",
+  "FILTERING_CONTEXT",
+  "ASKING_AI",
+  "PENDING_WAREHOUSE",
+  "EXECUTING_QUERY",
+  "COMPLETED",
+  "FAILED",
+  "CANCELLED",
+  "QUERY_RESULT_EXPIRED",
+]);
+
+/** Statuses after which a tool reports nothing more, Genie's and Statement Execution's. */
+const terminalStatuses = new Set([
+  "COMPLETED",
+  "FAILED",
+  "CANCELLED",
+  "CANCELED",
+  "QUERY_RESULT_EXPIRED",
+  "SUCCEEDED",
+  "CLOSED",
+]);
+
 /** Prints agent steps as they stream: tool calls, Genie statuses, SQL, then the answer. */
 class StepPrinter {
   #answerStarted = false;
   #statusLine = new Map<string, number>();
+  #lineOpen = false;
+
+  /** Ends a status line still waiting for its final status, so the next output starts clean. */
+  #closeLine(write: (text: string) => void): void {
+    if (this.#lineOpen) {
+      write("\n");
+      this.#lineOpen = false;
+    }
+  }
 
   print(event: Record<string, unknown>, state: AgentAnswer): void {
     const write = (text: string) => process.stdout.write(text);
     if (event.type === "response.output_item.done") {
       const item = event.item as Record<string, unknown>;
+      this.#closeLine(write);
       if (item.type === "function_call") {
         write(`→ ${String(item.name)} ${String(item.arguments)}\n`);
       } else if (item.type === "function_call_output") {
@@ -107,24 +142,25 @@ class StepPrinter {
       );
       if (event.status === "QUERY_RESULT") {
         const sql = (event.data as { sql?: string } | undefined)?.sql;
+        this.#closeLine(write);
         if (sql) {
           write(`  SQL: ${sql.replace(/\s+/g, " ").trim()}\n`);
         }
       } else if (step !== undefined) {
+        const status = String(event.status);
         const seen = this.#statusLine.get(step.callId) ?? 0;
         this.#statusLine.set(step.callId, seen + 1);
-        write(`${seen === 0 ? "  Genie: " : " → "}${String(event.status)}`);
-        if (
-          event.status === "COMPLETED" ||
-          event.status === "FAILED" ||
-          event.status === "CANCELLED"
-        ) {
+        const label = genieStatuses.has(status) ? "Genie" : "Statement";
+        write(`${seen === 0 ? `  ${label}: ` : " → "}${status}`);
+        this.#lineOpen = !terminalStatuses.has(status);
+        if (!this.#lineOpen) {
           write("\n");
         }
       }
       return;
     }
     if (event.type === "response.output_text.delta") {
+      this.#closeLine(write);
       if (!this.#answerStarted) {
         this.#answerStarted = true;
         write("\n");

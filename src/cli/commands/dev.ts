@@ -9,12 +9,19 @@ import { waitForShutdown } from "../shutdown.js";
 interface DevOptions {
   port: number;
   workspacePort: number;
+  frontDoorPort: number;
+  frontDoorTimeout: number;
   hostname: string;
   config: string;
   definition: string;
   modelUrl?: string;
   modelName?: string;
   genieStepMs: number;
+  genieLatency?: string;
+  genieResultLifetime?: number;
+  genieQuestionsPerMinute?: string | true;
+  genieExamplesOnly?: boolean;
+  dataDir: string | false;
 }
 
 export function registerDevCommand(program: Command): void {
@@ -26,6 +33,18 @@ export function registerDevCommand(program: Command): void {
     )
     .option("-p, --port <number>", "agent server port", Number, 8000)
     .option("--workspace-port <number>", "local workspace port", Number, 8001)
+    .option(
+      "--front-door-port <number>",
+      "port of the Databricks Apps front door, which signs users in and proxies to a second agent server in Apps mode",
+      Number,
+      8002,
+    )
+    .option(
+      "--front-door-timeout <seconds>",
+      "absolute limit of one request through the front door, in seconds",
+      Number,
+      300,
+    )
     .option(
       "--hostname <name>",
       "loopback interface for both servers",
@@ -52,6 +71,32 @@ export function registerDevCommand(program: Command): void {
       Number,
       400,
     )
+    .option(
+      "--genie-latency <durations>",
+      "per-status Genie durations in milliseconds with optional jitter, such as ASKING_AI=2000,EXECUTING_QUERY=1500,jitter=0.2; statuses left out last --genie-step-ms",
+    )
+    .option(
+      "--genie-result-lifetime <seconds>",
+      "seconds a Genie query result stays readable before the message reports QUERY_RESULT_EXPIRED (default 3600)",
+      Number,
+    )
+    .option(
+      "--genie-questions-per-minute [count]",
+      "limit Genie to this many questions per minute across the workspace, 5 when no count is given (default: no limit)",
+    )
+    .option(
+      "--genie-examples-only",
+      "answer Genie questions from the space's example queries even when --model-url is set",
+    )
+    .option(
+      "--data-dir <path>",
+      "folder for snapshots of the local workspace's database; a start reuses the snapshot while the definition and its data files are unchanged",
+      join(root, ".behalf", "local-workspace"),
+    )
+    .option(
+      "--no-data-dir",
+      "build the local workspace's database in memory on every start",
+    )
     .action(async (options: DevOptions) => {
       // The local workspace is a development stand-in; only this command loads it.
       const { startLocalWorkspace } = await import(
@@ -62,9 +107,17 @@ export function registerDevCommand(program: Command): void {
         hostname: options.hostname,
         port: options.workspacePort,
         genieStatusStepMilliseconds: options.genieStepMs,
+        genieLatency: options.genieLatency,
+        genieResultLifetimeSeconds: options.genieResultLifetime,
+        genieQuestionsPerMinute:
+          typeof options.genieQuestionsPerMinute === "string"
+            ? Number(options.genieQuestionsPerMinute)
+            : options.genieQuestionsPerMinute,
+        genieUsesModel: options.genieExamplesOnly ? false : undefined,
         modelUrl: options.modelUrl,
         modelApiKey: process.env.BEHALF_MODEL_API_KEY,
         modelName: options.modelName,
+        dataDirectory: options.dataDir === false ? undefined : options.dataDir,
       });
 
       const config = await loadConfig({
@@ -86,6 +139,35 @@ export function registerDevCommand(program: Command): void {
         environment: { ...process.env, DATABRICKS_APP_NAME: undefined },
       });
 
+      // A second agent server runs as a Databricks App would: in Apps mode on a free
+      // port, reached only through the front door, which forwards the user's token.
+      const {
+        appSettingsFromDefinition,
+        defaultAppUserApiScopes,
+        startFrontDoor,
+      } = await import("../../../local-workspace/src/front-door/front-door.js");
+      const app = appSettingsFromDefinition(workspace.definition) ?? {
+        name: "behalf-demo",
+        userApiScopes: config.app.userApiScopes ?? defaultAppUserApiScopes,
+        ...workspace.servicePrincipal,
+      };
+      const appServer = await startAgentServer({
+        config: { ...config, server: { ...config.server, mode: "apps" } },
+        host: workspace.url,
+        appCredentials,
+        environment: { ...process.env, DATABRICKS_APP_NAME: app.name },
+        hostname: options.hostname,
+        port: 0,
+      });
+      const frontDoor = await startFrontDoor({
+        workspace,
+        appUrl: appServer.url,
+        app,
+        hostname: options.hostname,
+        port: options.frontDoorPort,
+        requestTimeoutSeconds: options.frontDoorTimeout,
+      });
+
       const users = workspace.definition.users.map(
         (user) =>
           `  ${user.userName.padEnd(20)} groups: ${user.groups.join(", ") || "(none)"}`,
@@ -97,6 +179,7 @@ export function registerDevCommand(program: Command): void {
         [
           `Local workspace  ${workspace.url}`,
           `Agent server     ${server.url}   (model endpoint ${config.llm.endpoint}: ${model})`,
+          `Apps front door  ${frontDoor.url}   (sign in as a demo user and chat in the browser; proxies to ${appServer.url} in Apps mode)`,
           "",
           "Demo users:",
           ...users,
@@ -113,6 +196,6 @@ export function registerDevCommand(program: Command): void {
           "",
         ].join("\n"),
       );
-      await waitForShutdown([workspace, server]);
+      await waitForShutdown([workspace, server, appServer, frontDoor]);
     });
 }

@@ -1,11 +1,7 @@
 import type { Command } from "commander";
 import { loadConfig } from "../../config/load.js";
-import {
-  appCredentialSettingsFromEnvironment,
-  createAppCredentials,
-} from "../../databricks/app-credentials.js";
-import { normalizeHost } from "../../databricks/host.js";
-import { ConfigError } from "../../errors/errors.js";
+import { createAppCredentials } from "../../databricks/app-credentials.js";
+import { resolveAppIdentity } from "../../databricks/app-identity.js";
 import { startAgentServer } from "../../server/create-server.js";
 import { waitForShutdown } from "../shutdown.js";
 
@@ -37,18 +33,17 @@ export function registerServeCommand(program: Command): void {
             server: { hostname: options.hostname, port: options.port },
           },
         });
-        if (config.workspace.host === undefined) {
-          throw new ConfigError(
-            `${options.config}: workspace.host is missing. Set it in the file or set DATABRICKS_HOST to the workspace URL.`,
-          );
-        }
-        const host = normalizeHost(config.workspace.host, "workspace.host");
-        const appCredentials = createAppCredentials(
-          appCredentialSettingsFromEnvironment(host, process.env),
-        );
+        // Databricks unified auth: DATABRICKS_TOKEN, then the client id and secret,
+        // then a ~/.databrickscfg profile. A missing setting stops the start here.
+        const identity = await resolveAppIdentity({
+          configuredHost: config.workspace.host,
+          environment: process.env,
+        });
+        const host = identity.host;
+        const appCredentials = createAppCredentials(identity.settings);
         const server = await startAgentServer({ config, host, appCredentials });
         process.stdout.write(
-          `behalf is serving at ${server.url} for workspace ${host}\n`,
+          `behalf is serving at ${server.url} for workspace ${host} (app identity from ${identity.source})\n`,
         );
         await waitForShutdown([server]);
       },

@@ -1,0 +1,54 @@
+import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { type AgentServices, startAgentTurn } from "./agent-turn.js";
+import { ChatAgentOutput } from "./chat-agent-output.js";
+import {
+  chatMessagesToModelMessages,
+  parseChatAgentRequest,
+} from "./chat-requests.js";
+import { streamAgentEvents } from "./event-stream.js";
+
+/**
+ * Handles an MLflow ChatAgent request (`POST /invocations` with `messages` and no
+ * `input`): a `ChatAgentResponse` as JSON, or with `"stream": true` one
+ * `ChatAgentChunk` per server-sent event and then `data: [DONE]`.
+ */
+export function createChatAgentHandler(services: AgentServices) {
+  return async (context: Context, body: unknown): Promise<Response> => {
+    const request = parseChatAgentRequest(body);
+    const turn = await startAgentTurn(context, services, {
+      bodyConversationId: request.context?.conversation_id ?? undefined,
+      messages: chatMessagesToModelMessages(request.messages),
+      protocol: "chat-agent",
+    });
+
+    if (request.stream !== true) {
+      const output = new ChatAgentOutput({
+        conversationId: turn.conversationId,
+        traceId: turn.traceId,
+      });
+      for await (const event of turn.events) {
+        output.accept(event);
+      }
+      const failure = output.error;
+      if (failure !== undefined) {
+        return context.json(
+          failure.toJSON(),
+          failure.status as ContentfulStatusCode,
+        );
+      }
+      return context.json(output.response());
+    }
+
+    const output = new ChatAgentOutput({
+      conversationId: turn.conversationId,
+    });
+    return streamAgentEvents(context, {
+      events: turn.events,
+      keepaliveMilliseconds: services.keepaliveMilliseconds,
+      encode: (event) => output.accept(event),
+      trailer: () =>
+        turn.traceId === undefined ? [] : [{ trace_id: turn.traceId }],
+    });
+  };
+}

@@ -1,0 +1,53 @@
+import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { type AgentServices, startAgentTurn } from "./agent-turn.js";
+import {
+  chatMessagesToModelMessages,
+  parseOpenAIChatRequest,
+} from "./chat-requests.js";
+import { streamAgentEvents } from "./event-stream.js";
+import { OpenAIChatOutput, toOpenAIError } from "./openai-chat-output.js";
+
+/**
+ * Handles `POST /v1/chat/completions`, so OpenAI clients can use behalf as their base
+ * URL (`<server>/v1`) with the user's token as API key. The conversation id travels only
+ * in the `x-behalf-conversation-id` header, which OpenAI's request body has no field for.
+ */
+export function createOpenAIChatHandler(services: AgentServices) {
+  return async (context: Context, body: unknown): Promise<Response> => {
+    const request = parseOpenAIChatRequest(body);
+    const turn = await startAgentTurn(context, services, {
+      bodyConversationId: undefined,
+      messages: chatMessagesToModelMessages(request.messages),
+      protocol: "openai-chat",
+    });
+    const output = new OpenAIChatOutput({
+      defaultModel: services.agent.settings.endpoint,
+      conversationId: turn.conversationId,
+      includeUsage: request.stream_options?.include_usage === true,
+      traceId: request.stream === true ? undefined : turn.traceId,
+    });
+
+    if (request.stream !== true) {
+      for await (const event of turn.events) {
+        output.accept(event);
+      }
+      const failure = output.error;
+      if (failure !== undefined) {
+        return context.json(
+          { error: toOpenAIError(failure) },
+          failure.status as ContentfulStatusCode,
+        );
+      }
+      return context.json(output.completion());
+    }
+
+    return streamAgentEvents(context, {
+      events: turn.events,
+      keepaliveMilliseconds: services.keepaliveMilliseconds,
+      encode: (event) => output.accept(event),
+      trailer: () =>
+        turn.traceId === undefined ? [] : [{ trace_id: turn.traceId }],
+    });
+  };
+}
