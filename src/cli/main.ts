@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { Command } from "commander";
 import { BehalfError } from "../errors/errors.js";
 import { setLogLevel } from "../logging/logger.js";
@@ -6,9 +8,15 @@ import { registerAskCommand } from "./commands/ask.js";
 import { registerDevCommand } from "./commands/dev.js";
 import { registerServeCommand } from "./commands/serve.js";
 import { registerTokenCommand } from "./commands/token.js";
+import { projectRoot } from "./project-root.js";
+
+const packageJson = JSON.parse(
+  readFileSync(join(projectRoot(), "package.json"), "utf8"),
+) as { version: string };
 
 const program = new Command()
   .name("behalf")
+  .version(packageJson.version, "-V, --version", "print the version")
   .description(
     "An agent server for Databricks whose tools act as the user who asked.",
   )

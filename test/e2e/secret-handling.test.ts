@@ -128,3 +128,48 @@ describe("tools outside a request", () => {
     expect(stack.workspace.recorder.records).toHaveLength(0);
   });
 });
+
+describe("a workspace error that echoes the token", () => {
+  it("reaches neither the model nor the client", async () => {
+    const token = await stack.tokenFor("alice@example.com");
+    const fault = await fetch(`${stack.workspace.url}/local/api/faults`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({
+        type: "message",
+        outcome: "FAILED",
+        errorType: "SQL_EXECUTION_EXCEPTION",
+        errorText: `Request with Authorization: Bearer ${token} failed; token ${token} rejected.`,
+        userName: "alice@example.com",
+      }),
+    });
+    expect(fault.status).toBeLessThan(300);
+    stack.workspace.recorder.clear();
+
+    const response = await fetch(`${stack.agentUrl}/responses`, {
+      method: "POST",
+      headers: {
+        Authorization: `Bearer ${token}`,
+        "Content-Type": "application/json",
+        "x-behalf-progress": "true",
+      },
+      body: JSON.stringify({
+        input: "What was the average departure delay in February 2001?",
+        stream: true,
+      }),
+    });
+    const streamed = await response.text();
+
+    expect(streamed).toContain("GENIE_MESSAGE_FAILED");
+    expect(streamed).not.toContain(token);
+    const modelRequests = stack.workspace.recorder.records.filter((record) =>
+      record.path.startsWith("/serving-endpoints"),
+    );
+    expect(modelRequests.length).toBeGreaterThanOrEqual(2);
+    for (const request of modelRequests) {
+      expect(request.body).not.toContain(token);
+      expect(request.body).not.toContain(token.split(".")[2]);
+    }
+    expect(logLines.join("")).not.toContain(token);
+  });
+});

@@ -3,6 +3,10 @@ import { ConfigError } from "../../errors/errors.js";
 import { type AgentAnswer, type AgentStep, askAgent } from "../agent-client.js";
 import { defaultLocalWorkspaceUrl, fetchLocalUserToken } from "./token.js";
 
+/** Where `behalf ask` sends questions unless `--url` says otherwise. */
+export const defaultAgentUrl =
+  process.env.BEHALF_URL ?? "http://127.0.0.1:8000";
+
 interface AskOptions {
   as?: string;
   token?: string;
@@ -24,11 +28,7 @@ export function registerAskCommand(program: Command): void {
       "use this user token (default: BEHALF_TOKEN)",
       process.env.BEHALF_TOKEN,
     )
-    .option(
-      "--url <url>",
-      "agent server URL",
-      process.env.BEHALF_URL ?? "http://127.0.0.1:8000",
-    )
+    .option("--url <url>", "agent server URL", defaultAgentUrl)
     .option(
       "--workspace <url>",
       "local workspace URL, used with --as",
@@ -175,7 +175,7 @@ class StepPrinter {
     }
     if (answer.error !== undefined) {
       process.stderr.write(
-        `Error ${answer.error.code}: ${answer.error.message}\n`,
+        `behalf: ${answer.error.code}: ${answer.error.message}\n`,
       );
     }
   }

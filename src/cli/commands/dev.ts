@@ -3,8 +3,11 @@ import type { Command } from "commander";
 import { loadConfig } from "../../config/load.js";
 import { createAppCredentials } from "../../databricks/app-credentials.js";
 import { startAgentServer } from "../../server/create-server.js";
+import { portNumber, wholeNumber } from "../option-parsers.js";
 import { projectRoot } from "../project-root.js";
 import { waitForShutdown } from "../shutdown.js";
+import { defaultAgentUrl } from "./ask.js";
+import { defaultLocalWorkspaceUrl } from "./token.js";
 
 interface DevOptions {
   port: number;
@@ -31,18 +34,28 @@ export function registerDevCommand(program: Command): void {
     .description(
       "Start the local workspace and the agent server with the demo data and users.",
     )
-    .option("-p, --port <number>", "agent server port", Number, 8000)
-    .option("--workspace-port <number>", "local workspace port", Number, 8001)
+    .option(
+      "-p, --port <number>",
+      "agent server port",
+      portNumber("--port"),
+      8000,
+    )
+    .option(
+      "--workspace-port <number>",
+      "local workspace port",
+      portNumber("--workspace-port"),
+      8001,
+    )
     .option(
       "--front-door-port <number>",
       "port of the Databricks Apps front door, which signs users in and proxies to a second agent server in Apps mode",
-      Number,
+      portNumber("--front-door-port"),
       8002,
     )
     .option(
       "--front-door-timeout <seconds>",
       "absolute limit of one request through the front door, in seconds",
-      Number,
+      wholeNumber("--front-door-timeout", 1),
       300,
     )
     .option(
@@ -68,7 +81,7 @@ export function registerDevCommand(program: Command): void {
     .option(
       "--genie-step-ms <milliseconds>",
       "how long each in-progress Genie status lasts",
-      Number,
+      wholeNumber("--genie-step-ms", 0),
       400,
     )
     .option(
@@ -172,6 +185,14 @@ export function registerDevCommand(program: Command): void {
         (user) =>
           `  ${user.userName.padEnd(20)} groups: ${user.groups.join(", ") || "(none)"}`,
       );
+      // The printed commands name the servers only when they are not on the defaults the CLI assumes.
+      const workspaceFlag =
+        workspace.url === defaultLocalWorkspaceUrl
+          ? ""
+          : ` --workspace ${workspace.url}`;
+      const targetFlags =
+        (server.url === defaultAgentUrl ? "" : ` --url ${server.url}`) +
+        workspaceFlag;
       const model = options.modelUrl
         ? `proxied to ${options.modelUrl}`
         : "offline-router, a deterministic planner, not a language model";
@@ -185,10 +206,10 @@ export function registerDevCommand(program: Command): void {
           ...users,
           "",
           "Ask as two users and compare:",
-          `  npm run behalf -- ask --as alice@example.com "What was the average departure delay in February 2001?"`,
-          `  npm run behalf -- ask --as bob@example.com "What was the average departure delay in February 2001?"`,
+          `  npm run --silent behalf -- ask${targetFlags} --as alice@example.com "What was the average departure delay in February 2001?"`,
+          `  npm run --silent behalf -- ask${targetFlags} --as bob@example.com "What was the average departure delay in February 2001?"`,
           "Or with curl:",
-          `  TOKEN=$(npm run --silent behalf -- token --as carol@example.com)`,
+          `  TOKEN=$(npm run --silent behalf -- token${workspaceFlag} --as carol@example.com)`,
           `  curl -s ${server.url}/responses -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \\`,
           `    -d '{"input": [{"role": "user", "content": "How many flights departed from SFO?"}]}'`,
           "",

@@ -3,6 +3,7 @@ import { loadConfig } from "../../config/load.js";
 import { createAppCredentials } from "../../databricks/app-credentials.js";
 import { resolveAppIdentity } from "../../databricks/app-identity.js";
 import { startAgentServer } from "../../server/create-server.js";
+import { portNumber } from "../option-parsers.js";
 import { waitForShutdown } from "../shutdown.js";
 
 export function registerServeCommand(program: Command): void {
@@ -23,7 +24,7 @@ export function registerServeCommand(program: Command): void {
     .option(
       "-p, --port <number>",
       "port to listen on (default from config or DATABRICKS_APP_PORT: 8000)",
-      Number,
+      portNumber("--port"),
     )
     .action(
       async (options: { config: string; hostname?: string; port?: number }) => {

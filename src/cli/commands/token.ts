@@ -1,5 +1,9 @@
 import type { Command } from "commander";
-import { ConfigError, UpstreamError } from "../../errors/errors.js";
+import {
+  UpstreamError,
+  UpstreamUnavailableError,
+} from "../../errors/errors.js";
+import { wholeNumber } from "../option-parsers.js";
 
 export const defaultLocalWorkspaceUrl =
   process.env.BEHALF_LOCAL_WORKSPACE_URL ?? "http://127.0.0.1:8001";
@@ -22,7 +26,7 @@ export async function fetchLocalUserToken(
       }),
     });
   } catch (error) {
-    throw new ConfigError(
+    throw new UpstreamUnavailableError(
       `Cannot reach the local workspace at ${workspaceUrl} (${(error as Error).message}). ` +
         "Start it with `npm start`, or pass --workspace with its URL.",
     );
@@ -61,7 +65,11 @@ export function registerTokenCommand(program: Command): void {
       "--scopes <scopes>",
       "space-separated OAuth scopes (default all-apis)",
     )
-    .option("--lifetime <seconds>", "token lifetime in seconds", Number)
+    .option(
+      "--lifetime <seconds>",
+      "token lifetime in seconds",
+      wholeNumber("--lifetime", 1),
+    )
     .action(
       async (options: {
         as: string;
