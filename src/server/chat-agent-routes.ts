@@ -6,7 +6,11 @@ import {
   chatMessagesToModelMessages,
   parseChatAgentRequest,
 } from "./chat-requests.js";
-import { streamAgentEvents } from "./event-stream.js";
+import {
+  drainTurn,
+  streamAgentEvents,
+  traceIdTrailer,
+} from "./event-stream.js";
 
 /**
  * Handles an MLflow ChatAgent request (`POST /invocations` with `messages` and no
@@ -27,10 +31,7 @@ export function createChatAgentHandler(services: AgentServices) {
         conversationId: turn.conversationId,
         traceId: turn.traceId,
       });
-      for await (const event of turn.events) {
-        output.accept(event);
-      }
-      const failure = output.error;
+      const failure = await drainTurn(turn.events, output);
       if (failure !== undefined) {
         return context.json(
           failure.toJSON(),
@@ -47,8 +48,7 @@ export function createChatAgentHandler(services: AgentServices) {
       events: turn.events,
       keepaliveMilliseconds: services.keepaliveMilliseconds,
       encode: (event) => output.accept(event),
-      trailer: () =>
-        turn.traceId === undefined ? [] : [{ trace_id: turn.traceId }],
+      trailer: () => traceIdTrailer(turn.traceId),
     });
   };
 }

@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { AgentEvent } from "../agent/agent-events.js";
+import type { BehalfError } from "../errors/errors.js";
 
 export interface EventStreamOptions {
   events: AsyncIterable<AgentEvent>;
@@ -63,4 +64,26 @@ export function streamAgentEvents(
       clearTimeout(keepalive);
     }
   });
+}
+
+/** A protocol adapter that turns agent events into its own response. */
+export interface TurnOutput {
+  accept(event: AgentEvent): unknown[];
+  readonly error: BehalfError | undefined;
+}
+
+/** Reads a turn to its end into `output` and returns the error that ended it, if any. */
+export async function drainTurn(
+  events: AsyncIterable<AgentEvent>,
+  output: TurnOutput,
+): Promise<BehalfError | undefined> {
+  for await (const event of events) {
+    output.accept(event);
+  }
+  return output.error;
+}
+
+/** The payloads a stream sends before `[DONE]` when the client asked for the trace id. */
+export function traceIdTrailer(traceId: string | undefined): unknown[] {
+  return traceId === undefined ? [] : [{ trace_id: traceId }];
 }

@@ -5,7 +5,11 @@ import {
   chatMessagesToModelMessages,
   parseOpenAIChatRequest,
 } from "./chat-requests.js";
-import { streamAgentEvents } from "./event-stream.js";
+import {
+  drainTurn,
+  streamAgentEvents,
+  traceIdTrailer,
+} from "./event-stream.js";
 import { OpenAIChatOutput, toOpenAIError } from "./openai-chat-output.js";
 
 /**
@@ -29,10 +33,7 @@ export function createOpenAIChatHandler(services: AgentServices) {
     });
 
     if (request.stream !== true) {
-      for await (const event of turn.events) {
-        output.accept(event);
-      }
-      const failure = output.error;
+      const failure = await drainTurn(turn.events, output);
       if (failure !== undefined) {
         return context.json(
           { error: toOpenAIError(failure) },
@@ -46,8 +47,7 @@ export function createOpenAIChatHandler(services: AgentServices) {
       events: turn.events,
       keepaliveMilliseconds: services.keepaliveMilliseconds,
       encode: (event) => output.accept(event),
-      trailer: () =>
-        turn.traceId === undefined ? [] : [{ trace_id: turn.traceId }],
+      trailer: () => traceIdTrailer(turn.traceId),
     });
   };
 }

@@ -1,7 +1,11 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { type AgentServices, startAgentTurn } from "./agent-turn.js";
-import { streamAgentEvents } from "./event-stream.js";
+import {
+  drainTurn,
+  streamAgentEvents,
+  traceIdTrailer,
+} from "./event-stream.js";
 import { ResponsesOutput } from "./responses-output.js";
 import { parseResponsesRequest, toModelMessages } from "./responses-request.js";
 
@@ -28,10 +32,7 @@ export function createResponsesHandler(services: AgentServices) {
         conversationId: turn.conversationId,
         traceId: turn.traceId,
       });
-      for await (const event of turn.events) {
-        output.accept(event);
-      }
-      const failure = output.error;
+      const failure = await drainTurn(turn.events, output);
       if (failure !== undefined) {
         return context.json(
           failure.toJSON(),
@@ -54,8 +55,7 @@ export function createResponsesHandler(services: AgentServices) {
         event.type === "tool-progress" && !withProgress
           ? []
           : output.accept(event),
-      trailer: () =>
-        turn.traceId === undefined ? [] : [{ trace_id: turn.traceId }],
+      trailer: () => traceIdTrailer(turn.traceId),
     });
   };
 }
