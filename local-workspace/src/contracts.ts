@@ -137,6 +137,9 @@ export interface GenieParameterDefinition {
   /** Name of the `:name` marker in the SQL. */
   name: string;
   kind: GenieParameterKind;
+  /** For `integer`: numbers outside this range are not taken, so "1000 dollars" is no year. */
+  minimum?: number;
+  maximum?: number;
 }
 
 export interface GenieExampleQuery {
@@ -348,6 +351,8 @@ export interface LocalWorkspaceRuntimeOptions {
   genieResultLifetimeSeconds?: number;
   /** Genie questions accepted per minute across the workspace; unset means no limit. */
   genieQuestionsPerMinute?: number;
+  /** Length of the window the throughput limit counts in, in milliseconds; defaults to 60,000. */
+  genieThroughputWindowMilliseconds?: number;
   /** Whether Genie writes SQL with the model at `modelUrl`; defaults to true when `modelUrl` is set. */
   genieUsesModel?: boolean;
   /** Time a SQL statement waits in PENDING before the warehouse runs it, in milliseconds; defaults to 0. */

@@ -34,7 +34,12 @@ import {
   createUnexpectedErrorHandler,
   sendEndpointNotFound,
 } from "./http/fallback-handlers.js";
-import { createLocalWorkspaceLogger, type Logger } from "./logger.js";
+import { requireJsonBody, requireLoopbackHost } from "./http/loopback-guard.js";
+import {
+  createLocalWorkspaceLogger,
+  type Logger,
+  redactTokens,
+} from "./logger.js";
 import { RequestRecorder } from "./recorder.js";
 import { createScimRoutes } from "./scim/me-routes.js";
 import { createServingRoutes } from "./serving/routes.js";
@@ -77,6 +82,11 @@ export interface LocalWorkspaceOptions {
    * and create-message only; `true` means 5. Unset or `false` (the default) means no limit.
    */
   genieQuestionsPerMinute?: number | boolean;
+  /**
+   * Length of the window the throughput limit counts questions in, in milliseconds;
+   * defaults to 60,000. Tests shorten it so that a full budget frees up in seconds.
+   */
+  genieThroughputWindowMilliseconds?: number;
   /** Whether Genie writes SQL with the model at `modelUrl`; defaults to true when `modelUrl` is set. */
   genieUsesModel?: boolean;
   /** Time a SQL statement waits in PENDING before it runs, in milliseconds; defaults to 0. */
@@ -156,7 +166,8 @@ function requestLogging(logger: Logger): MiddlewareHandler<LocalWorkspaceEnv> {
     logger.info(
       {
         method: context.req.method,
-        path: context.req.path,
+        // Paths are logged redacted: a client may put a token where it does not belong.
+        path: redactTokens(context.req.path),
         status: context.res.status,
         durationMilliseconds: Math.round(performance.now() - startedAt),
         principal: context.get("principal")?.userName,
@@ -172,10 +183,13 @@ function buildApplication(
   clients: OAuthClientRegistry,
   recorder: RequestRecorder,
   logger: Logger,
+  hostname: string,
 ): Hono<LocalWorkspaceEnv> {
   const app = new Hono<LocalWorkspaceEnv>();
   app.use("*", recorder.middleware());
   app.use("*", requestLogging(logger));
+  app.use("*", requireLoopbackHost(hostname));
+  app.use("/local/api/*", requireJsonBody());
   app.use("*", provideTokenVerifier(tokens));
   if (dependencies.faults) {
     app.route("/", createFaultRoutes(dependencies.faults, logger));
@@ -293,6 +307,7 @@ export async function startLocalWorkspace(
     clients,
     recorder,
     logger,
+    hostname,
   );
   logger.info(
     {

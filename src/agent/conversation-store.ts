@@ -28,23 +28,39 @@ export interface ConversationStore {
 }
 
 /** Conversations an in-memory store keeps by default before it drops the least recently written. */
-export const defaultMaxStoredConversations = 1000;
+export const defaultMaxStoredConversations = 10_000;
+
+/** Conversations one user keeps by default; beyond it their own oldest is dropped. */
+export const defaultMaxConversationsPerUser = 100;
 
 /**
- * A bounded in-memory store: it keeps at most `maxConversations` records and drops the
- * one written longest ago to make room. Records are lost when the process stops.
+ * A bounded in-memory store. Each user keeps at most `maxPerUser` records, so a busy user
+ * drops their own oldest conversation and never anyone else's; `maxConversations` bounds
+ * the whole store as a last resort. Records are lost when the process stops.
  */
 export class InMemoryConversationStore implements ConversationStore {
   readonly #records = new Map<string, ConversationRecord>();
+  /** Conversation ids per owner, least recently written first. */
+  readonly #idsByOwner = new Map<string, Set<string>>();
   readonly #maxConversations: number;
+  readonly #maxPerUser: number;
 
-  constructor(maxConversations = defaultMaxStoredConversations) {
-    if (!Number.isInteger(maxConversations) || maxConversations < 1) {
-      throw new RangeError(
-        `maxConversations must be a positive integer, got ${maxConversations}.`,
-      );
+  constructor(
+    maxConversations = defaultMaxStoredConversations,
+    maxPerUser = defaultMaxConversationsPerUser,
+  ) {
+    for (const [name, value] of [
+      ["maxConversations", maxConversations],
+      ["maxPerUser", maxPerUser],
+    ] as const) {
+      if (!Number.isInteger(value) || value < 1) {
+        throw new RangeError(
+          `${name} must be a positive integer, got ${value}.`,
+        );
+      }
     }
     this.#maxConversations = maxConversations;
+    this.#maxPerUser = maxPerUser;
   }
 
   async get(id: string): Promise<ConversationRecord | undefined> {
@@ -53,15 +69,26 @@ export class InMemoryConversationStore implements ConversationStore {
   }
 
   async put(record: ConversationRecord): Promise<void> {
-    // Deleting first moves the id to the end of the Map's insertion order.
-    this.#records.delete(record.id);
+    // Deleting first moves the id to the end of both insertion orders.
+    this.#remove(record.id);
     this.#records.set(record.id, structuredClone(record));
+    const owned = this.#idsByOwner.get(record.ownerId) ?? new Set<string>();
+    owned.add(record.id);
+    this.#idsByOwner.set(record.ownerId, owned);
+
+    while (owned.size > this.#maxPerUser) {
+      const oldest = owned.values().next().value;
+      if (oldest === undefined) {
+        break;
+      }
+      this.#remove(oldest);
+    }
     while (this.#records.size > this.#maxConversations) {
       const oldest = this.#records.keys().next().value;
       if (oldest === undefined) {
         break;
       }
-      this.#records.delete(oldest);
+      this.#remove(oldest);
     }
   }
 
@@ -72,5 +99,18 @@ export class InMemoryConversationStore implements ConversationStore {
   /** Copies of every record, least recently written first, for inspection. */
   snapshot(): ConversationRecord[] {
     return [...this.#records.values()].map((record) => structuredClone(record));
+  }
+
+  #remove(id: string): void {
+    const record = this.#records.get(id);
+    if (record === undefined) {
+      return;
+    }
+    this.#records.delete(id);
+    const owned = this.#idsByOwner.get(record.ownerId);
+    owned?.delete(id);
+    if (owned?.size === 0) {
+      this.#idsByOwner.delete(record.ownerId);
+    }
   }
 }

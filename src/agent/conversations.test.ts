@@ -42,6 +42,20 @@ describe("InMemoryConversationStore", () => {
     expect(await store.get("a")).toBeUndefined();
   });
 
+  it("drops only the busy user's own conversations", async () => {
+    const store = new InMemoryConversationStore(100, 2);
+    const conversations = new Conversations(store);
+    await conversations.save(await conversations.open("alice-1", "alice"), []);
+    for (const id of ["bob-1", "bob-2", "bob-3", "bob-4"]) {
+      await conversations.save(await conversations.open(id, "bob"), []);
+    }
+    expect(await store.get("alice-1")).toBeDefined();
+    expect(await store.get("bob-1")).toBeUndefined();
+    expect(await store.get("bob-2")).toBeUndefined();
+    expect(await store.get("bob-4")).toBeDefined();
+    expect(store.size).toBe(3);
+  });
+
   it("hands out copies", async () => {
     const store = new InMemoryConversationStore();
     const conversations = new Conversations(store);

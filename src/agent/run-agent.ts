@@ -60,8 +60,10 @@ const stopTextId = "behalf-stop";
  * (`TurnGuard`: model calls, tool calls, identical calls, failures in a row, the
  * deadline). Call it inside the request scope. Every event is yielded in order; a turn
  * that stops at a limit ends with behalf's own answer text and `finish`, and a failed
- * or cancelled turn ends with one `error` event instead of throwing. Calls left open by
- * an abort or failure get a `tool-error` result before the last event.
+ * or cancelled turn ends with one `error` event instead of throwing. A tool call whose
+ * credential the workspace rejects (`UNAUTHENTICATED`) ends the turn at once with that
+ * error, so the client can ask the user to sign in again. Calls left open by an abort
+ * or failure get a `tool-error` result before the last event.
  */
 export function runAgent(
   dependencies: AgentDependencies,
@@ -82,13 +84,22 @@ async function runTurn(
   queue: EventQueue<AgentEvent>,
 ): Promise<void> {
   const { settings } = dependencies;
-  const guard = new TurnGuard(settings);
+  // A rejected credential aborts the model call and the step's other tools at once,
+  // because every later request with the same token would be rejected as well.
+  const credentialRejected = new AbortController();
+  const guard = new TurnGuard(settings, {
+    onCredentialRejected: () => credentialRejected.abort(),
+  });
   const deadline = new AbortController();
   const timer = setTimeout(() => {
     guard.stopAtDeadline();
     deadline.abort();
   }, settings.turnDeadlineSeconds * 1000);
-  const signal = AbortSignal.any([input.signal, deadline.signal]);
+  const signal = AbortSignal.any([
+    input.signal,
+    deadline.signal,
+    credentialRejected.signal,
+  ]);
 
   const ids = new ToolCallIds(toolCallIds(input.messages));
   /** Calls without a result yet: published id → tool name. */
@@ -211,6 +222,26 @@ async function runTurn(
     const cancelled = new CancelledError();
     closeOpenCalls(cancelled.code, cancelled.message);
     queue.push({ type: "error", error: cancelled });
+    return;
+  }
+
+  const rejection = guard.credentialRejection;
+  if (rejection !== undefined) {
+    // The abort keeps the SDK from reporting the failed call, so its error is added here.
+    const failedCallId = ids.forResult(rejection.toolCallId);
+    if (openCalls.delete(failedCallId)) {
+      queue.push({
+        type: "tool-error",
+        toolCallId: failedCallId,
+        toolName: rejection.toolName,
+        error: toolErrorOf(rejection.error),
+      });
+    }
+    closeOpenCalls(
+      rejection.error.code,
+      `Not finished: the workspace rejected the user's credential in a ${rejection.toolName} call.`,
+    );
+    queue.push({ type: "error", error: rejection.error });
     return;
   }
 

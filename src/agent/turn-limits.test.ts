@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { GenieMessageFailedError } from "../errors/errors.js";
+import {
+  AuthenticationError,
+  GenieMessageFailedError,
+} from "../errors/errors.js";
 import {
   canonicalJson,
   describeTurnStop,
@@ -54,16 +57,56 @@ describe("TurnGuard", () => {
       "FAILED",
       "Genie could not answer.",
     );
-    guard.recordFailure("flights", failure);
+    guard.recordFailure("flights", "call-1", failure);
     guard.recordSuccess();
-    guard.recordFailure("flights", failure);
+    guard.recordFailure("flights", "call-2", failure);
     expect(guard.stop).toBeUndefined();
-    guard.recordFailure("flights", failure);
+    guard.recordFailure("flights", "call-3", failure);
     expect(guard.stop).toEqual({
       reason: "consecutive-tool-failures",
       count: 2,
     });
     expect(guard.failures).toHaveLength(3);
+  });
+
+  it("stops at the first rejected credential", () => {
+    const rejections: string[] = [];
+    const guard = new TurnGuard(settings, {
+      onCredentialRejected: (rejection) =>
+        rejections.push(rejection.toolCallId),
+    });
+    guard.admit("flights", { question: "q" });
+    const expired = new AuthenticationError("Genie rejected the credential.");
+    guard.recordFailure("flights", "call-1", expired);
+
+    expect(rejections).toEqual(["call-1"]);
+    expect(guard.credentialRejection).toEqual({
+      toolCallId: "call-1",
+      toolName: "flights",
+      error: expired,
+    });
+    expect(guard.isStopped({ steps: [] })).toBe(true);
+    expect(() => guard.admit("flights", { question: "r" })).toThrow(
+      /rejected the user's credential/,
+    );
+
+    guard.recordFailure("flights", "call-2", expired);
+    expect(rejections).toEqual(["call-1"]);
+  });
+
+  it("does not stop at one other failure", () => {
+    const guard = new TurnGuard(settings, {
+      onCredentialRejected: () => {
+        throw new Error("a Genie failure is not a rejected credential");
+      },
+    });
+    guard.recordFailure(
+      "flights",
+      "call-1",
+      new GenieMessageFailedError("FAILED", "Genie could not answer."),
+    );
+    expect(guard.credentialRejection).toBeUndefined();
+    expect(guard.isStopped({ steps: [] })).toBe(false);
   });
 
   it("refuses every call once stopped", () => {

@@ -27,6 +27,23 @@ export interface ToolFailure {
   message: string;
 }
 
+/**
+ * A tool call that failed with `UNAUTHENTICATED` because the workspace rejected the
+ * user's token, as it does for an expired or revoked one. Such a failure ends the turn
+ * at once, because every later call with the same token would be rejected too.
+ */
+export interface CredentialRejection {
+  /** The model's id of the call that failed. */
+  toolCallId: string;
+  toolName: string;
+  error: BehalfError;
+}
+
+export interface TurnGuardOptions {
+  /** Called once, from inside the failed tool call, when the user's credential is rejected. */
+  onCredentialRejected?: (rejection: CredentialRejection) => void;
+}
+
 /** Why a turn ended before the model gave its answer. */
 export type TurnStop =
   | { reason: "tool-call-limit"; limit: number }
@@ -53,14 +70,17 @@ export class ToolCallRefusedError extends BehalfError {
  */
 export class TurnGuard {
   readonly #settings: TurnLimitSettings;
+  readonly #onCredentialRejected: TurnGuardOptions["onCredentialRejected"];
   readonly #identicalCalls = new Map<string, number>();
   readonly #failures: ToolFailure[] = [];
   #calls = 0;
   #consecutiveFailures = 0;
   #stop: TurnStop | undefined;
+  #credentialRejection: CredentialRejection | undefined;
 
-  constructor(settings: TurnLimitSettings) {
+  constructor(settings: TurnLimitSettings, options: TurnGuardOptions = {}) {
     this.#settings = settings;
+    this.#onCredentialRejected = options.onCredentialRejected;
   }
 
   /** The reason the turn stops, once one limit has been reached. */
@@ -68,16 +88,27 @@ export class TurnGuard {
     return this.#stop;
   }
 
+  /** The first call whose credential the workspace rejected, once one has been. */
+  get credentialRejection(): CredentialRejection | undefined {
+    return this.#credentialRejection;
+  }
+
   /** Every failed call of the turn, oldest first. */
   get failures(): readonly ToolFailure[] {
     return this.#failures;
   }
 
-  /** An AI SDK stop condition: true once any limit has been reached. */
-  readonly isStopped: StopCondition<ToolSet> = () => this.#stop !== undefined;
+  /** An AI SDK stop condition: true once any limit has been reached or the credential was rejected. */
+  readonly isStopped: StopCondition<ToolSet> = () =>
+    this.#stop !== undefined || this.#credentialRejection !== undefined;
 
   /** Throws ToolCallRefusedError, and stops the turn, when this call may not run. */
   admit(toolName: string, input: unknown): void {
+    if (this.#credentialRejection !== undefined) {
+      throw new ToolCallRefusedError(
+        "Not run: the workspace rejected the user's credential earlier in this turn.",
+      );
+    }
     if (this.#stop !== undefined) {
       throw new ToolCallRefusedError(
         `Not run: the turn is stopping (${this.#stop.reason}).`,
@@ -111,9 +142,21 @@ export class TurnGuard {
     this.#consecutiveFailures = 0;
   }
 
-  recordFailure(toolName: string, error: unknown): void {
+  /**
+   * Counts a failed call. An `UNAUTHENTICATED` failure also records the credential
+   * rejection and calls `onCredentialRejected`, so the turn can stop before any further
+   * model or tool call.
+   */
+  recordFailure(toolName: string, toolCallId: string, error: unknown): void {
     const typed = toBehalfError(error);
     this.#failures.push({ toolName, code: typed.code, message: typed.message });
+    if (
+      typed.code === "UNAUTHENTICATED" &&
+      this.#credentialRejection === undefined
+    ) {
+      this.#credentialRejection = { toolCallId, toolName, error: typed };
+      this.#onCredentialRejected?.(this.#credentialRejection);
+    }
     this.#consecutiveFailures += 1;
     if (
       this.#stop === undefined &&
@@ -152,15 +195,15 @@ export function guardTools(tools: ToolSet, guard: TurnGuard): ToolSet {
     }
     guarded[toolName] = {
       ...original,
-      execute: async (input: unknown, options: never) => {
+      execute: async (input: unknown, options: { toolCallId: string }) => {
         guard.admit(toolName, input);
         try {
           // A streaming tool returns an async iterable here; behalf's tools return promises.
-          const output = await execute(input as never, options);
+          const output = await execute(input as never, options as never);
           guard.recordSuccess();
           return output;
         } catch (error) {
-          guard.recordFailure(toolName, error);
+          guard.recordFailure(toolName, options.toolCallId, error);
           throw error;
         }
       },

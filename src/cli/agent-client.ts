@@ -1,4 +1,5 @@
 import { EventSourceParserStream } from "eventsource-parser/stream";
+import { UpstreamUnavailableError } from "../errors/errors.js";
 
 /** One tool call of an agent turn, as the CLI reports it. */
 export interface AgentStep {
@@ -62,6 +63,8 @@ export async function askAgent(options: AskAgentOptions): Promise<AgentAnswer> {
         : { context: { conversation_id: options.conversationId } }),
     }),
     signal: options.signal,
+  }).catch((error: unknown) => {
+    throw unreachableServerError(options, error);
   });
 
   const result: AgentAnswer = { answer: "", steps: [] };
@@ -105,6 +108,26 @@ export async function askAgent(options: AskAgentOptions): Promise<AgentAnswer> {
     options.onEvent?.(event, result);
   }
   return result;
+}
+
+/**
+ * Returns the error for a request that reached no agent server, with the fix. fetch reports
+ * only "fetch failed", so the reason comes from its cause (ECONNREFUSED, a DNS failure).
+ */
+function unreachableServerError(
+  options: AskAgentOptions,
+  error: unknown,
+): unknown {
+  if (options.signal?.aborted) {
+    return error;
+  }
+  const cause = (error as Error).cause;
+  const reason = cause instanceof Error ? cause.message : String(error);
+  return new UpstreamUnavailableError(
+    `Cannot reach the agent server at ${options.url} (${reason}). ` +
+      "Start it with `npm start`, or pass --url with its URL.",
+    { cause: error },
+  );
 }
 
 function applyEvent(result: AgentAnswer, event: Record<string, unknown>): void {

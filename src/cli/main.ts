@@ -31,6 +31,14 @@ const program = new Command()
     }
   });
 
+// A reader that stops early (`behalf ask ... | head`) closes the pipe; that is not an error.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EPIPE") {
+    process.exit(0);
+  }
+  throw error;
+});
+
 registerDevCommand(program);
 registerServeCommand(program);
 registerAskCommand(program);
@@ -41,7 +49,20 @@ try {
 } catch (error) {
   const message = BehalfError.isInstance(error)
     ? `${error.code}: ${error.message}`
-    : String(error);
+    : describeStartError(error);
   process.stderr.write(`behalf: ${message}\n`);
   process.exitCode = 1;
+}
+
+/** Says what to do about errors thrown while starting servers, such as a port in use. */
+function describeStartError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === "EADDRINUSE") {
+    const address = (error as { address?: string; port?: number }) ?? {};
+    return (
+      `Port ${address.port ?? ""} on ${address.address ?? "this host"} is already in use, by another behalf or another program. ` +
+      "Stop it, or choose other ports (behalf dev: --port, --workspace-port, --front-door-port; behalf serve: --port)."
+    );
+  }
+  return String(error);
 }

@@ -90,6 +90,28 @@ tools:
     await expect(failure).rejects.toThrow(`${path}: tools.genie[0].spaceId:`);
   });
 
+  it("reads the Genie question limit from the environment", async () => {
+    const unset = await loadConfig({
+      path: await writeConfig(minimal),
+      environment: {},
+    });
+    expect(unset.genie.questionsPerMinute).toBeUndefined();
+
+    const config = await loadConfig({
+      path: await writeConfig(`${minimal}genie:\n  questionsPerMinute: 5\n`),
+      environment: { BEHALF_GENIE_QUESTIONS_PER_MINUTE: "3" },
+    });
+    expect(config.genie.questionsPerMinute).toBe(3);
+
+    const failure = loadConfig({
+      path: await writeConfig(minimal),
+      environment: { BEHALF_GENIE_QUESTIONS_PER_MINUTE: "2.5" },
+    });
+    await expect(failure).rejects.toThrow(
+      "BEHALF_GENIE_QUESTIONS_PER_MINUTE (environment): genie.questionsPerMinute: must be a whole number",
+    );
+  });
+
   it("names the variable behind a bad value", async () => {
     const failure = loadConfig({
       path: await writeConfig(minimal),

@@ -89,6 +89,11 @@ const environmentSettings: readonly EnvironmentSetting[] = [
     path: ["agent", "turnDeadlineSeconds"],
     kind: "number",
   },
+  {
+    variable: "BEHALF_GENIE_QUESTIONS_PER_MINUTE",
+    path: ["genie", "questionsPerMinute"],
+    kind: "number",
+  },
   // These describe the first tool of each kind; Databricks Apps inject resource ids this way.
   {
     variable: "BEHALF_GENIE_SPACE_ID",

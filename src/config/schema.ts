@@ -147,10 +147,25 @@ export const configSchema = z.strictObject({
   app: z
     .strictObject({
       /**
-       * The app's user API scopes (Databricks Apps `user_api_scopes`). When set, the server
-       * refuses to start if a tool needs a scope missing here; unset skips that check.
+       * The app's user API scopes (Databricks Apps `user_api_scopes`). The server refuses
+       * to start if a tool needs a scope missing here, or if tools are configured and
+       * this is unset.
        */
       userApiScopes: z.array(z.string().min(1)).optional(),
+    })
+    .default({}),
+  genie: z
+    .strictObject({
+      /**
+       * Question POSTs (start-conversation, create-message) behalf sends per sliding minute
+       * across all users of the workspace; waiting questions take turns by user. Unset
+       * sends them at once, and only Genie's 429s pause the queue.
+       */
+      questionsPerMinute: z
+        .number()
+        .int("must be a whole number of questions per minute")
+        .min(1)
+        .optional(),
     })
     .default({}),
   tools: z

@@ -14,7 +14,12 @@ import {
   GenieMessageFailedError,
 } from "../errors/errors.js";
 import { GenieClient } from "./genie.js";
-import { type AskOptions, askGenie, excerptResult } from "./genie-answer.js";
+import {
+  type AskOptions,
+  askGenie,
+  excerptResult,
+  failedMessageReference,
+} from "./genie-answer.js";
 import { WorkspaceClient } from "./workspace-client.js";
 
 const spaceId = "01f0c0ffee5ca1ab1e000000000f1a7e";
@@ -291,6 +296,42 @@ describe("askGenie statuses", () => {
     await expect(failure).rejects.toMatchObject({ status: 401 });
     const polls = paths().filter((path) => path.startsWith("GET"));
     expect(polls).toHaveLength(3);
+  });
+
+  it("names the created message in its failures", async () => {
+    const created = loadFixture("genie-start-conversation");
+    const expected = {
+      spaceId,
+      conversationId: created.conversation_id,
+      messageId: created.message_id,
+    };
+    const responders = [
+      genieResponder({ messages: [loadFixture("genie-message-failed")] }),
+      genieResponder({
+        messages: [executing()],
+        pollOverride: () => ({
+          status: 401,
+          body: loadFixture("error-unauthenticated"),
+        }),
+      }),
+    ];
+    for (const responder of responders) {
+      const error = await ask(responder).then(
+        fail,
+        (rejection: unknown) => rejection,
+      );
+      await server?.close();
+      expect(failedMessageReference(error)).toEqual(expected);
+    }
+  });
+
+  it("names no message when creating it failed", async () => {
+    const error = await ask(() => ({
+      status: 401,
+      body: loadFixture("error-unauthenticated"),
+    })).then(fail, (rejection: unknown) => rejection);
+    expect(error).toBeInstanceOf(AuthenticationError);
+    expect(failedMessageReference(error)).toBeUndefined();
   });
 
   it("stops at the deadline", async () => {

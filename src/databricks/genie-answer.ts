@@ -72,7 +72,8 @@ export interface AskOptions {
  * FAILED and CANCELLED end in GenieMessageFailedError with Genie's own error text and
  * type; an expired result is run again once. A 401 at any step ends in
  * AuthenticationError, the deadline in DeadlineExceededError and an abort in
- * CancelledError, with no request sent after either.
+ * CancelledError, with no request sent after either. Once Genie has created the
+ * message, `failedMessageReference` returns it for any error this throws.
  */
 export async function askGenie(
   genie: GenieClient,
@@ -108,6 +109,53 @@ export async function askGenie(
     messageId: created.messageId,
   };
 
+  try {
+    return await readAnswer(genie, reference, {
+      ...options,
+      clock,
+      sentAt,
+      deadline,
+      deadlineMilliseconds,
+    });
+  } catch (error) {
+    if (typeof error === "object" && error !== null) {
+      failedMessageReferences.set(error, reference);
+    }
+    throw error;
+  }
+}
+
+/**
+ * Messages that failed `askGenie` calls had created, keyed by the error each call threw.
+ * A WeakMap attaches the reference without changing the error's class, body or message.
+ */
+const failedMessageReferences = new WeakMap<object, GenieMessageReference>();
+
+/**
+ * Returns the Genie message (space, conversation and message ids) that a failed
+ * `askGenie` call had created, so the caller can continue that conversation. It is
+ * undefined when the call failed before Genie created the message.
+ */
+export function failedMessageReference(
+  error: unknown,
+): GenieMessageReference | undefined {
+  return typeof error === "object" && error !== null
+    ? failedMessageReferences.get(error)
+    : undefined;
+}
+
+/** Waits for a created message to end and reads its query result. */
+async function readAnswer(
+  genie: GenieClient,
+  reference: GenieMessageReference,
+  options: AskOptions & {
+    clock: PollClock;
+    sentAt: number;
+    deadline: number;
+    deadlineMilliseconds: number;
+  },
+): Promise<GenieAnswer> {
+  const { clock, sentAt, deadline, deadlineMilliseconds } = options;
   const message = await waitForMessage(genie, reference, {
     deadlineMilliseconds,
     sentAt,

@@ -2,8 +2,10 @@ import {
   BehalfError,
   MissingScopeError,
   NotFoundError,
+  RateLimitError,
   UpstreamError,
 } from "../errors/errors.js";
+import type { GenieAdmission } from "./genie-admission.js";
 import type { StatementResponse } from "./statement-result.js";
 import type { RequestOptions, WorkspaceClient } from "./workspace-client.js";
 
@@ -89,6 +91,16 @@ export interface GenieCallOptions {
   deadline?: number;
 }
 
+/** The queue and user key with which a GenieClient waits for the workspace's question budget. */
+export interface GenieQuestionAdmission {
+  /** The admission queue shared by every Genie tool of the workspace. */
+  queue: GenieAdmission;
+  /** The asking user's SCIM id, which the queue shares the budget by. */
+  userKey: string;
+  /** Called with the question's place in the queue when it has to wait. */
+  onQueued?: (position: number) => void;
+}
+
 interface StartConversationResponse {
   conversation_id?: string;
   message_id?: string;
@@ -101,13 +113,17 @@ const segment = encodeURIComponent;
  * The Genie Conversation API calls behalf makes. Ids are path-encoded because some of
  * them may come from a model's tool arguments. A 404 names the space (and conversation)
  * that was asked for and nothing else: Databricks returns RESOURCE_DOES_NOT_EXIST both
- * for a missing space and for one the caller may not use.
+ * for a missing space and for one the caller may not use. With `admission`, the two
+ * POSTs that ask a question (start-conversation and create-message) first wait for the
+ * workspace's question budget. The other calls do not count against it.
  */
 export class GenieClient {
   readonly #client: WorkspaceClient;
+  readonly #admission: GenieQuestionAdmission | undefined;
 
-  constructor(client: WorkspaceClient) {
+  constructor(client: WorkspaceClient, admission?: GenieQuestionAdmission) {
     this.#client = client;
+    this.#admission = admission;
   }
 
   async startConversation(
@@ -116,10 +132,12 @@ export class GenieClient {
     options: GenieCallOptions = {},
   ): Promise<CreatedMessage> {
     const response = await this.#call({ spaceId }, () =>
-      this.#client.post<StartConversationResponse>(
-        `/api/2.0/genie/spaces/${segment(spaceId)}/start-conversation`,
-        { content },
-        requestOptions(`start a conversation in space ${spaceId}`, options),
+      this.#askQuestion(options, () =>
+        this.#client.post<StartConversationResponse>(
+          `/api/2.0/genie/spaces/${segment(spaceId)}/start-conversation`,
+          { content },
+          requestOptions(`start a conversation in space ${spaceId}`, options),
+        ),
       ),
     );
     const conversationId =
@@ -143,12 +161,14 @@ export class GenieClient {
     options: GenieCallOptions = {},
   ): Promise<CreatedMessage> {
     const message = await this.#call({ spaceId, conversationId }, () =>
-      this.#client.post<GenieMessage>(
-        `${conversationPath(spaceId, conversationId)}/messages`,
-        { content },
-        requestOptions(
-          `send a message to conversation ${conversationId}`,
-          options,
+      this.#askQuestion(options, () =>
+        this.#client.post<GenieMessage>(
+          `${conversationPath(spaceId, conversationId)}/messages`,
+          { content },
+          requestOptions(
+            `send a message to conversation ${conversationId}`,
+            options,
+          ),
         ),
       ),
     );
@@ -210,6 +230,44 @@ export class GenieClient {
       ),
     );
     return response.statement_response ?? {};
+  }
+
+  /**
+   * Sends a question POST once the question budget has room, and keeps its place until
+   * the response arrives (a POST that failed before leaving behalf still counts). A 429
+   * pauses the budget for every user and puts the question back in the queue until its
+   * deadline: Genie did not accept it, so sending it again cannot create a second message.
+   */
+  async #askQuestion<T>(
+    options: GenieCallOptions,
+    send: () => Promise<T>,
+  ): Promise<T> {
+    const admission = this.#admission;
+    if (admission === undefined) {
+      return send();
+    }
+    for (;;) {
+      const place = await admission.queue.admit({
+        userKey: admission.userKey,
+        signal: options.signal,
+        deadline: options.deadline,
+        onQueued: admission.onQueued,
+      });
+      try {
+        return await send();
+      } catch (error) {
+        // Without a deadline, nothing would end a run of 429s.
+        if (
+          !(error instanceof RateLimitError) ||
+          options.deadline === undefined
+        ) {
+          throw error;
+        }
+        admission.queue.pause(error.retryAfterSeconds);
+      } finally {
+        place.release();
+      }
+    }
   }
 
   async #call<T>(

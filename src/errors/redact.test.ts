@@ -10,6 +10,11 @@ describe("redactText", () => {
     expect(redactText(`token ${jwt} here`)).toBe("token [REDACTED] here");
   });
 
+  it("removes a JWT cut short after its payload", () => {
+    const cut = jwt.slice(0, jwt.lastIndexOf("."));
+    expect(redactText(`id ${cut}`)).toBe("id [REDACTED]");
+  });
+
   it("removes personal access tokens", () => {
     expect(
       redactText("dapi0123456789abcdef0123456789abcdef-2 was used"),

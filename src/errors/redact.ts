@@ -5,7 +5,9 @@
  * (`dapi` + hex), and anything after `Bearer ` or `Basic `.
  */
 
-const jwtPattern = /eyJ[\w-]+\.[\w-]+\.[\w-]*/g;
+// A JWT's header alone (base64url of `{"`) is enough to match, so a token cut short
+// anywhere after its header is still removed.
+const jwtPattern = /eyJ[\w-]{8,}(?:\.[\w-]*){0,2}/g;
 const personalAccessTokenPattern = /\bdapi[0-9a-f]{16,}(?:-\d+)?\b/gi;
 // Credentials are long; requiring 12 characters keeps prose such as "bearer token" intact.
 const authorizationPattern = /\b(Bearer|Basic)\s+[\w\-.~+/=]{12,}/gi;

@@ -9,16 +9,21 @@ const expiryMarginMilliseconds = 60_000;
 /** Upper bound on how long an identity is cached when the token's expiry is unknown. */
 const maxCacheMilliseconds = 10 * 60_000;
 
+/** Tokens whose identity is cached by default; the least recently used is dropped first. */
+export const defaultMaxCacheEntries = 10_000;
+
 export interface UserResolverOptions {
   host: string;
   fetch?: typeof fetch;
+  /** Tokens whose identity is kept at most (default 10,000). */
   maxCacheEntries?: number;
 }
 
 /**
- * Finds out who a token belongs to by asking the workspace (SCIM Me) with that token.
- * Results are cached by token fingerprint, never longer than the token lives, so the
- * user id always comes from the token and never from a request header.
+ * Finds out who a token belongs to by asking the workspace (SCIM Me) with that token,
+ * so the user id always comes from the token and never from a request header. Results
+ * are cached by token fingerprint, so two tokens of one user are two entries. An entry
+ * lasts 10 minutes at most and ends 60 s before its token expires.
  */
 export class UserResolver {
   readonly #host: string;
@@ -32,7 +37,12 @@ export class UserResolver {
   constructor(options: UserResolverOptions) {
     this.#host = options.host;
     this.#fetch = options.fetch;
-    this.#maxEntries = options.maxCacheEntries ?? 10_000;
+    this.#maxEntries = options.maxCacheEntries ?? defaultMaxCacheEntries;
+    if (!Number.isInteger(this.#maxEntries) || this.#maxEntries < 1) {
+      throw new RangeError(
+        `maxCacheEntries must be a positive integer, got ${this.#maxEntries}.`,
+      );
+    }
   }
 
   async resolve(
@@ -54,6 +64,9 @@ export class UserResolver {
 
     const cached = this.#cache.get(credential.fingerprint);
     if (cached !== undefined && cached.expiresAt > now) {
+      // Inserting again moves the entry to the end, so the size bound drops idle tokens first.
+      this.#cache.delete(credential.fingerprint);
+      this.#cache.set(credential.fingerprint, cached);
       return cached.user;
     }
 

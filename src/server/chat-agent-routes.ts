@@ -1,5 +1,4 @@
 import type { Context } from "hono";
-import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { type AgentServices, startAgentTurn } from "./agent-turn.js";
 import { ChatAgentOutput } from "./chat-agent-output.js";
 import {
@@ -10,6 +9,7 @@ import {
   drainTurn,
   streamAgentEvents,
   traceIdTrailer,
+  turnFailureResponse,
 } from "./event-stream.js";
 
 /**
@@ -33,10 +33,7 @@ export function createChatAgentHandler(services: AgentServices) {
       });
       const failure = await drainTurn(turn.events, output);
       if (failure !== undefined) {
-        return context.json(
-          failure.toJSON(),
-          failure.status as ContentfulStatusCode,
-        );
+        return turnFailureResponse(context, failure);
       }
       return context.json(output.response());
     }

@@ -12,6 +12,7 @@ import type { AgentDependencies } from "../agent/run-agent.js";
 import { createServingModel } from "../agent/serving-model.js";
 import type { BehalfConfig } from "../config/schema.js";
 import type { AppCredentials } from "../databricks/app-credentials.js";
+import { GenieAdmission } from "../databricks/genie-admission.js";
 import {
   InvalidRequestError,
   NotFoundError,
@@ -33,7 +34,7 @@ import { createChatAgentHandler } from "./chat-agent-routes.js";
 import { createInvocationsHandler, withJsonBody } from "./invocations-route.js";
 import { toOpenAIError } from "./openai-chat-output.js";
 import { createOpenAIChatHandler } from "./openai-chat-routes.js";
-import { requireUser } from "./request-identity.js";
+import { bearerChallenge, requireUser } from "./request-identity.js";
 import { createResponsesHandler } from "./responses-routes.js";
 
 const logger = moduleLogger("server");
@@ -46,15 +47,23 @@ export interface AgentServerDependencies {
   environment?: Record<string, string | undefined>;
   /** Conversation storage, a bounded in-memory store by default. */
   conversationStore?: ConversationStore;
+  /** The Genie question queue; by default one built from `config.genie` for this server. */
+  genieAdmission?: GenieAdmission;
 }
 
 /**
  * Builds the tools from config. They hold no identity; each call reads the request's user
  * and first checks that the user's token carries the tool's scope. Throws ConfigError
- * when `app.userApiScopes` lacks a scope a tool needs. Genie tools come first, so a
- * planner that breaks ties by order prefers them.
+ * when `app.userApiScopes` is unset while tools are configured, or lacks a scope a tool
+ * needs. Genie tools come first, so a planner that breaks ties by order prefers them.
+ * Every Genie tool waits in the one `genieAdmission` queue, because Genie's question
+ * budget is the workspace's.
  */
-export function createTools(config: BehalfConfig, host: string): ToolSet {
+export function createTools(
+  config: BehalfConfig,
+  host: string,
+  genieAdmission = new GenieAdmission(config.genie),
+): ToolSet {
   const tools: ToolSet = {};
   const requirements: ToolScopeRequirement[] = [];
   const register = (tool: Tool, requirement: ToolScopeRequirement) => {
@@ -63,7 +72,7 @@ export function createTools(config: BehalfConfig, host: string): ToolSet {
   };
 
   for (const genie of config.tools.genie) {
-    register(createGenieTool(genie, { host }), {
+    register(createGenieTool(genie, { host, admission: genieAdmission }), {
       tool: genie.name,
       scopes: genieScopes,
       resource: `genie_space:${genie.spaceId}`,
@@ -77,17 +86,7 @@ export function createTools(config: BehalfConfig, host: string): ToolSet {
     });
   }
 
-  const declared = config.app.userApiScopes;
-  if (declared === undefined) {
-    if (requirements.length > 0) {
-      logger.warn(
-        { tools: requirements.map((requirement) => requirement.tool) },
-        "app.userApiScopes is not set, so the tools' scopes were not checked at start",
-      );
-    }
-  } else {
-    checkDeclaredScopes(requirements, declared);
-  }
+  checkDeclaredScopes(requirements, config.app.userApiScopes);
   return tools;
 }
 
@@ -104,7 +103,7 @@ export function createAgentApp(dependencies: AgentServerDependencies): Hono {
       endpoint: config.llm.endpoint,
       appCredentials: dependencies.appCredentials,
     }),
-    tools: createTools(config, host),
+    tools: createTools(config, host, dependencies.genieAdmission),
     settings: {
       systemPrompt: config.agent.systemPrompt,
       maxSteps: config.agent.maxSteps,
@@ -142,11 +141,12 @@ export function createAgentApp(dependencies: AgentServerDependencies): Hono {
         "request rejected",
       );
     }
+    if (typed.status === 413) {
+      // The rest of the body is never read, so the connection cannot carry another request.
+      context.header("Connection", "close");
+    }
     if (typed.status === 401) {
-      context.header(
-        "WWW-Authenticate",
-        'Bearer realm="behalf", error="invalid_token"',
-      );
+      context.header("WWW-Authenticate", bearerChallenge);
     }
     // OpenAI clients read errors from an `error` object; the Databricks fields stay beside it.
     const body = context.req.path.startsWith("/v1/")

@@ -1,7 +1,9 @@
 import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AgentEvent } from "../agent/agent-events.js";
 import type { BehalfError } from "../errors/errors.js";
+import { bearerChallenge } from "./request-identity.js";
 
 export interface EventStreamOptions {
   events: AsyncIterable<AgentEvent>;
@@ -81,6 +83,22 @@ export async function drainTurn(
     output.accept(event);
   }
   return output.error;
+}
+
+/**
+ * Returns the JSON response of a turn that ended in `failure`, with its status. A 401
+ * (a token that expired or was revoked during the turn) also gets the `WWW-Authenticate`
+ * challenge that a 401 before the turn gets.
+ */
+export function turnFailureResponse(
+  context: Context,
+  failure: BehalfError,
+  body: unknown = failure.toJSON(),
+): Response {
+  if (failure.status === 401) {
+    context.header("WWW-Authenticate", bearerChallenge);
+  }
+  return context.json(body, failure.status as ContentfulStatusCode);
 }
 
 /** The payloads a stream sends before `[DONE]` when the client asked for the trace id. */

@@ -1,5 +1,4 @@
 import type { Context } from "hono";
-import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { type AgentServices, startAgentTurn } from "./agent-turn.js";
 import {
   chatMessagesToModelMessages,
@@ -9,6 +8,7 @@ import {
   drainTurn,
   streamAgentEvents,
   traceIdTrailer,
+  turnFailureResponse,
 } from "./event-stream.js";
 import { OpenAIChatOutput, toOpenAIError } from "./openai-chat-output.js";
 
@@ -35,10 +35,11 @@ export function createOpenAIChatHandler(services: AgentServices) {
     if (request.stream !== true) {
       const failure = await drainTurn(turn.events, output);
       if (failure !== undefined) {
-        return context.json(
-          { error: toOpenAIError(failure) },
-          failure.status as ContentfulStatusCode,
-        );
+        // The Databricks fields sit beside OpenAI's `error` object, as on every /v1/ error.
+        return turnFailureResponse(context, failure, {
+          ...failure.toJSON(),
+          error: toOpenAIError(failure),
+        });
       }
       return context.json(output.completion());
     }

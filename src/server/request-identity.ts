@@ -7,6 +7,9 @@ import type { UserResolver } from "../identity/user-resolver.js";
 
 const requestIdPattern = /^[\w.:-]{1,128}$/;
 
+/** `WWW-Authenticate` value sent with every 401, telling the client to get a new bearer token. */
+export const bearerChallenge = 'Bearer realm="behalf", error="invalid_token"';
+
 /** Uses the caller's `X-Request-Id` (the Apps proxy sets one) when it is well formed, else a new UUID. */
 export function readRequestId(headers: Headers): string {
   const given = headers.get("x-request-id");

@@ -1,10 +1,10 @@
 import type { Context } from "hono";
-import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { type AgentServices, startAgentTurn } from "./agent-turn.js";
 import {
   drainTurn,
   streamAgentEvents,
   traceIdTrailer,
+  turnFailureResponse,
 } from "./event-stream.js";
 import { ResponsesOutput } from "./responses-output.js";
 import { parseResponsesRequest, toModelMessages } from "./responses-request.js";
@@ -34,10 +34,7 @@ export function createResponsesHandler(services: AgentServices) {
       });
       const failure = await drainTurn(turn.events, output);
       if (failure !== undefined) {
-        return context.json(
-          failure.toJSON(),
-          failure.status as ContentfulStatusCode,
-        );
+        return turnFailureResponse(context, failure);
       }
       return context.json(output.response());
     }

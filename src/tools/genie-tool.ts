@@ -3,9 +3,11 @@ import { z } from "zod";
 import { auditToolCall } from "../audit/audit-log.js";
 import type { GenieToolConfig } from "../config/schema.js";
 import { GenieClient } from "../databricks/genie.js";
+import type { GenieAdmission } from "../databricks/genie-admission.js";
 import {
   askGenie,
   excerptResult,
+  failedMessageReference,
   type GenieAnswer,
 } from "../databricks/genie-answer.js";
 import type { CellValue, TypedColumn } from "../databricks/statement-result.js";
@@ -58,6 +60,8 @@ export interface GenieToolResult {
 export interface GenieToolDependencies {
   host: string;
   fetch?: typeof fetch;
+  /** The workspace's question queue, shared by all its Genie tools; without it questions go out at once. */
+  admission?: GenieAdmission;
 }
 
 /**
@@ -89,6 +93,17 @@ export function createGenieTool(
           authorization: () => scope.credential.authorizationHeader(),
           fetch: dependencies.fetch,
         }),
+        dependencies.admission && {
+          queue: dependencies.admission,
+          userKey: scope.user.id,
+          onQueued: (position) =>
+            progress?.reportProgress({
+              toolCallId,
+              toolName: config.name,
+              status: "QUEUED",
+              data: { position },
+            }),
+        },
       );
 
       try {
@@ -135,6 +150,7 @@ export function createGenieTool(
         return result;
       } catch (error) {
         const typed = toBehalfError(error);
+        const reference = failedMessageReference(error);
         auditToolCall({
           tool: config.name,
           toolCallId,
@@ -142,6 +158,14 @@ export function createGenieTool(
           outcome: "error",
           errorCode: typed.code,
           durationMilliseconds: Date.now() - started,
+          ...(reference === undefined
+            ? {}
+            : {
+                facts: {
+                  conversationId: reference.conversationId,
+                  messageId: reference.messageId,
+                },
+              }),
         });
         throw typed;
       }
@@ -152,8 +176,9 @@ export function createGenieTool(
 /**
  * Runs `ask` in the Genie conversation that the request's agent conversation uses for
  * `spaceId`: a follow-up when there is one, else a new Genie conversation, which later
- * questions of the agent conversation then continue. Questions to one space run one
- * at a time so that parallel calls share one Genie conversation. Without an agent
+ * questions of the agent conversation then continue, also when its first message
+ * failed or the token expired while it was polled. Questions to one space run one at
+ * a time so that parallel calls share one Genie conversation. Without an agent
  * conversation, each question starts a new Genie conversation.
  */
 async function askInConversation(
@@ -185,12 +210,20 @@ async function askInConversation(
     } catch (error) {
       // Genie no longer has the conversation, so the next question starts a new one.
       // The question is not resent here, because a POST that failed late may have been accepted.
-      if (
-        conversationId !== undefined &&
-        BehalfError.isInstance(error) &&
-        error.code === "NOT_FOUND"
-      ) {
-        conversation.forgetGenieConversation(spaceId);
+      if (BehalfError.isInstance(error) && error.code === "NOT_FOUND") {
+        if (conversationId !== undefined) {
+          conversation.forgetGenieConversation(spaceId);
+        }
+        throw error;
+      }
+      // Genie created the message before the failure, so its conversation exists and
+      // the next question, sent with a new token after a sign-in, continues it.
+      const reference = failedMessageReference(error);
+      if (reference !== undefined) {
+        conversation.rememberGenieConversation(
+          spaceId,
+          reference.conversationId,
+        );
       }
       throw error;
     }

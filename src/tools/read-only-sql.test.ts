@@ -57,6 +57,21 @@ describe("checkReadOnlyStatement rejects", () => {
       /second statement at character 11/,
     ],
     ["SELECT 1;SELECT 2", "stacked-statements", /one statement per call/],
+    [
+      "WITH d AS (DELETE FROM t RETURNING *) SELECT * FROM d",
+      "nested-write",
+      /"DELETE FROM" inside it/,
+    ],
+    [
+      "SELECT * FROM (INSERT INTO t VALUES (1) RETURNING *) AS x",
+      "nested-write",
+      /"INSERT INTO" inside it/,
+    ],
+    [
+      "WITH u AS (UPDATE t SET a = 1 RETURNING a) SELECT a FROM u",
+      "nested-write",
+      /"UPDATE t" inside it/,
+    ],
     ["SELECT ';'; DELETE FROM t", "stacked-statements", /"DELETE FROM t"/],
     ["SELECT 1 -- x\n; DROP TABLE t", "stacked-statements", /DROP TABLE t/],
     ["SELECT 1 /* x */; DROP TABLE t", "stacked-statements", /DROP TABLE t/],

@@ -28,6 +28,7 @@ export type ReadOnlyRule =
   | "statement-kind"
   | "stacked-statements"
   | "write-after-with"
+  | "nested-write"
   | "unterminated"
   | "nested-comment"
   | "ambiguous-escape";
@@ -147,6 +148,15 @@ function checkTokens(sql: string, backslashEscapes: boolean): ReadOnlyCheck {
     }
   }
 
+  const nested = findNestedWrite(body);
+  if (nested !== undefined) {
+    return reject(
+      "nested-write",
+      `This statement contains "${nested}" inside it, which changes data, and the SQL tool runs ` +
+        `read-only statements only (${allowedList}). Remove the data-changing part.`,
+    );
+  }
+
   const last = body.at(-1);
   const end = last === undefined ? sql.length : last.start + last.text.length;
   return {
@@ -170,6 +180,29 @@ function findWriteAfterWith(tokens: readonly Token[]): Token | undefined {
       writingWords.has(token.text.toUpperCase())
     ) {
       return token;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Returns the words of a data-changing clause anywhere in the statement, such as
+ * `DELETE FROM` inside a common table expression, which Postgres-compatible engines run.
+ * Pairs of words are matched, so a column merely named "update" does not count.
+ */
+function findNestedWrite(tokens: readonly Token[]): string | undefined {
+  const words = tokens.filter((token) => token.kind === "word");
+  for (const [index, token] of words.entries()) {
+    const word = token.text.toUpperCase();
+    const next = words[index + 1]?.text.toUpperCase();
+    const afterNext = words[index + 2]?.text.toUpperCase();
+    const isWrite =
+      (word === "DELETE" && next === "FROM") ||
+      (word === "INSERT" && (next === "INTO" || next === "OVERWRITE")) ||
+      (word === "MERGE" && next === "INTO") ||
+      (word === "UPDATE" && afterNext === "SET");
+    if (isWrite) {
+      return `${token.text} ${words[index + 1]?.text ?? ""}`.trim();
     }
   }
   return undefined;

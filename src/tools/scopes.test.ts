@@ -10,6 +10,7 @@ import {
 import { runInRequestScope } from "../identity/request-context.js";
 import { UserCredential } from "../identity/user-credential.js";
 import { redirectLogs } from "../logging/logger.js";
+import { createTools } from "../server/create-server.js";
 import { genieScopes } from "./genie-tool.js";
 import {
   checkDeclaredScopes,
@@ -120,6 +121,52 @@ describe("checkDeclaredScopes", () => {
     expect(() => checkDeclaredScopes([sqlRequirement], [])).toThrow(
       "app.userApiScopes declares no scopes",
     );
+  });
+
+  it("rejects an unset declaration when tools exist", () => {
+    const check = () =>
+      checkDeclaredScopes([genieRequirement, sqlRequirement], undefined);
+    expect(check).toThrow(ConfigError);
+    expect(check).toThrow("app.userApiScopes is not set");
+    expect(check).toThrow(
+      '"flights" needs genie (or dashboards.genie), "flights_sql" needs sql (or sql.statement-execution)',
+    );
+    expect(check).toThrow("userApiScopes: [genie, sql]");
+    expect(check).toThrow('BEHALF_USER_API_SCOPES="genie sql"');
+  });
+
+  it("accepts an unset declaration without tools", () => {
+    expect(() => checkDeclaredScopes([], undefined)).not.toThrow();
+  });
+});
+
+describe("createTools", () => {
+  const toolsOverride = {
+    llm: { endpoint: "chat" },
+    workspace: { host: "http://127.0.0.1:9" },
+    tools: {
+      genie: [{ name: "flights", spaceId: "01f0", description: "Flights" }],
+    },
+  };
+
+  it("refuses tools when app.userApiScopes is unset", async () => {
+    const config = await loadConfig({
+      environment: {},
+      overrides: toolsOverride,
+    });
+    expect(() => createTools(config, "http://127.0.0.1:9")).toThrow(
+      /app\.userApiScopes is not set.*"flights" needs genie/,
+    );
+  });
+
+  it("builds tools once BEHALF_USER_API_SCOPES is set", async () => {
+    const config = await loadConfig({
+      environment: { BEHALF_USER_API_SCOPES: "dashboards.genie" },
+      overrides: toolsOverride,
+    });
+    expect(Object.keys(createTools(config, "http://127.0.0.1:9"))).toEqual([
+      "flights",
+    ]);
   });
 });
 

@@ -72,12 +72,21 @@ function describeGranted(scopes: readonly string[]): string {
 /**
  * Throws ConfigError when a tool needs a scope that `declaredScopes` (the app's user API
  * scopes) do not grant, naming every such tool and scope, so the server does not start
- * with a tool no user token could ever call.
+ * with a tool no user token could ever call. Undefined `declaredScopes` (the setting is
+ * missing) with any tool configured is an error too, which lists the scopes the tools
+ * need, because the check cannot be made without it.
  */
 export function checkDeclaredScopes(
   requirements: readonly ToolScopeRequirement[],
-  declaredScopes: readonly string[],
+  declaredScopes: readonly string[] | undefined,
 ): void {
+  if (declaredScopes === undefined) {
+    if (requirements.length > 0) {
+      throw undeclaredScopesError(requirements);
+    }
+    return;
+  }
+
   const problems = requirements
     .filter(
       (requirement) =>
@@ -95,6 +104,35 @@ export function checkDeclaredScopes(
       "Add the missing scopes to app.userApiScopes (BEHALF_USER_API_SCOPES) and to the app's user API " +
       "scopes in Databricks, or remove the tools.",
     { details: { declaredScopes, problems } },
+  );
+}
+
+function undeclaredScopesError(
+  requirements: readonly ToolScopeRequirement[],
+): ConfigError {
+  const needs = requirements.map(
+    (requirement) =>
+      `"${requirement.tool}" needs ${describeRequired(requirement.scopes)}`,
+  );
+  const suggested = [
+    ...new Set(requirements.map((requirement) => requirement.scopes[0])),
+  ].filter((scope): scope is string => scope !== undefined);
+  return new ConfigError(
+    `app.userApiScopes is not set, so the server cannot check that user tokens may call its tools. ` +
+      `The tools need these OAuth scopes: ${needs.join(", ")}. ` +
+      `Set app.userApiScopes in the config file (for example userApiScopes: [${suggested.join(", ")}]) ` +
+      `or BEHALF_USER_API_SCOPES="${suggested.join(" ")}" to the app's user API scopes in Databricks Apps, ` +
+      "and make sure those include the scopes above.",
+    {
+      details: {
+        requiredScopes: Object.fromEntries(
+          requirements.map((requirement) => [
+            requirement.tool,
+            [...requirement.scopes],
+          ]),
+        ),
+      },
+    },
   );
 }
 

@@ -143,3 +143,23 @@ describe("requests without a usable user credential", () => {
     expect(paths).toEqual(["/api/2.0/preview/scim/v2/Me"]);
   });
 });
+
+describe("oversized requests", () => {
+  it("get 413 before any upstream call", async () => {
+    const token = await stack.tokenFor("alice@example.com");
+    stack.workspace.recorder.clear();
+    const response = await fetch(`${stack.agentUrl}/responses`, {
+      method: "POST",
+      headers: {
+        Authorization: `Bearer ${token}`,
+        "Content-Type": "application/json",
+      },
+      body: JSON.stringify({ input: "x".repeat(1_100_000) }),
+    });
+    expect(response.status).toBe(413);
+    expect(await response.json()).toMatchObject({
+      message: expect.stringContaining("server.maxRequestBytes"),
+    });
+    expect(stack.workspace.recorder.records).toHaveLength(0);
+  });
+});

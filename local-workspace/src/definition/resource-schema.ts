@@ -13,6 +13,16 @@ const genieParameter = z.strictObject({
     .describe(
       "what Genie looks for in a question: a month name, an airport code or city, a US state name or code, or a whole number",
     ),
+  minimum: z
+    .number()
+    .int()
+    .optional()
+    .describe("for kind integer: the smallest number the parameter accepts"),
+  maximum: z
+    .number()
+    .int()
+    .optional()
+    .describe("for kind integer: the largest number the parameter accepts"),
 });
 
 export const genieSpace = z.strictObject({

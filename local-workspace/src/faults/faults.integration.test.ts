@@ -296,10 +296,27 @@ describe("fault endpoint", () => {
   it("rejects a body that is not JSON", async () => {
     const response = await fetch(`${workspace.url}/local/api/faults`, {
       method: "POST",
+      headers: { "Content-Type": "application/json" },
       body: "not json",
     });
 
     expect(response.status).toBe(400);
     expect((await response.json()).error_code).toBe("MALFORMED_REQUEST");
+  });
+
+  it("rejects a body not sent as JSON, as a cross-site form would", async () => {
+    const response = await fetch(`${workspace.url}/local/api/faults`, {
+      method: "POST",
+      headers: { "Content-Type": "text/plain" },
+      body: JSON.stringify({
+        type: "delay",
+        routes: ["genie.any"],
+        delayMilliseconds: 1,
+      }),
+    });
+
+    expect(response.status).toBe(415);
+    const listed = await fetch(`${workspace.url}/local/api/faults`);
+    expect(await listed.json()).toMatchObject({ faults: [] });
   });
 });

@@ -2,8 +2,10 @@ import { randomUUID } from "node:crypto";
 import type { HttpBindings } from "@hono/node-server";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { type Context, Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { deleteCookie, getCookie } from "hono/cookie";
 import type { Logger } from "pino";
+import { requireLoopbackHost } from "../http/loopback-guard.js";
 import {
   type ForwardedIdentity,
   ForwardedIdentityResolver,
@@ -27,6 +29,9 @@ import { WorkspaceOAuthClient } from "./workspace-oauth-client.js";
  * server treats tokens that expire within 60 s as expired.
  */
 const tokenRenewalSlackSeconds = 60;
+
+/** Largest request body the front door passes on, as the agent server's default. */
+const maxRequestBytes = 1_048_576;
 
 export type FrontDoorEnv = { Bindings: HttpBindings };
 
@@ -68,6 +73,25 @@ export function buildFrontDoorApplication(
   );
 
   const app = new Hono<FrontDoorEnv>();
+  app.use("*", requireLoopbackHost(new URL(url).hostname));
+  // The same limit as the agent server's, answered here: an app that refuses a large
+  // body closes the connection mid-upload, which a proxy could only report as 502.
+  app.use(
+    "*",
+    bodyLimit({
+      maxSize: maxRequestBytes,
+      onError: (context) =>
+        context.json(
+          {
+            error_code: "INVALID_PARAMETER_VALUE",
+            message: `The request body is larger than ${maxRequestBytes} bytes. Send a shorter question or history.`,
+          },
+          413,
+          // The rest of the body is never read, so the connection cannot carry another request.
+          { Connection: "close" },
+        ),
+    }),
+  );
   app.route(
     "/",
     createSignInRoutes({

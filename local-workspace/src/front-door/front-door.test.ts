@@ -264,6 +264,34 @@ describe("sign-in", () => {
     );
   });
 
+  it("keeps the session on a GET to sign-out", async () => {
+    const { cookie } = await signIn("bob@example.com");
+
+    await fetch(`${frontDoor.url}/.auth/sign-out`, {
+      headers: { Cookie: cookie },
+      redirect: "manual",
+    });
+    const after = await fetch(`${frontDoor.url}/echo`, {
+      headers: { Cookie: cookie },
+    });
+
+    expect(after.status).toBe(200);
+  });
+
+  it("answers an oversized body with 413, not passing it on", async () => {
+    const { cookie } = await signIn("bob@example.com");
+    appRequests.length = 0;
+
+    const response = await fetch(`${frontDoor.url}/echo`, {
+      method: "POST",
+      headers: { Cookie: cookie, "Content-Type": "application/json" },
+      body: JSON.stringify({ input: "x".repeat(1_100_000) }),
+    });
+
+    expect(response.status).toBe(413);
+    expect(appRequests).toHaveLength(0);
+  });
+
   it("ends the session at sign-out", async () => {
     const { cookie } = await signIn("bob@example.com");
 

@@ -185,8 +185,8 @@ export function createSignInRoutes(options: SignInRoutesOptions): Hono {
     }
     return context.redirect(signedOutPath, 303);
   };
+  // POST only: a link or image elsewhere must not be able to sign the user out.
   app.post(signOutPath, signOut);
-  app.get(signOutPath, signOut);
 
   app.get(signedOutPath, async (context) =>
     sendPage(

@@ -322,6 +322,10 @@ describe("Genie spaces over HTTP", () => {
     const idsOf = (body: { spaces: { space_id: string }[] }) =>
       body.spaces.map((space) => space.space_id);
     expect(aliceSpaces.body.spaces).toContainEqual({
+      parent_path: "/Workspace/Shared/Genie",
+      etag: expect.stringMatching(/^[0-9a-f]{16}$/),
+      create_time: expect.any(String),
+      update_time: expect.any(String),
       space_id: spaceId,
       title: flights.title,
       description: flights.description,

@@ -247,6 +247,10 @@ describe("GenieService listings", () => {
         title: flightsSpace.title,
         description: flightsSpace.description,
         warehouse_id: flightsSpace.warehouseId,
+        parent_path: "/Workspace/Shared/Genie",
+        etag: expect.stringMatching(/^[0-9a-f]{16}$/),
+        create_time: expect.any(String),
+        update_time: expect.any(String),
       },
     ]);
     expect(

@@ -16,6 +16,7 @@ export interface GenieStartOptions {
   genieResultLifetimeSeconds?: number;
   /** A number of questions per minute, `true` for the default of 5, or `false` for no limit. */
   genieQuestionsPerMinute?: number | boolean;
+  genieThroughputWindowMilliseconds?: number;
   genieUsesModel?: boolean;
 }
 
@@ -25,6 +26,7 @@ type GenieRuntimeOptions = Pick<
   | "genieLatency"
   | "genieResultLifetimeSeconds"
   | "genieQuestionsPerMinute"
+  | "genieThroughputWindowMilliseconds"
   | "genieUsesModel"
 >;
 
@@ -70,11 +72,19 @@ export function resolveGenieOptions(
     );
   }
 
+  const window = options.genieThroughputWindowMilliseconds;
+  if (window !== undefined && (!Number.isFinite(window) || window <= 0)) {
+    throw new RangeError(
+      `genieThroughputWindowMilliseconds must be a positive number of milliseconds, got ${window}.`,
+    );
+  }
+
   return {
     genieStatusStepMilliseconds: step,
     genieLatency: latency,
     genieResultLifetimeSeconds: lifetime,
     genieQuestionsPerMinute: questionsPerMinute,
+    genieThroughputWindowMilliseconds: window,
     genieUsesModel: options.genieUsesModel,
   };
 }

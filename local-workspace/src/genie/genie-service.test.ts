@@ -232,6 +232,7 @@ describe("GenieService answers", () => {
         text: {
           id: expect.any(String),
           content: expect.stringContaining("cannot answer"),
+          purpose: "TEXT_ATTACHMENT_PURPOSE_ANSWER",
         },
       },
       {

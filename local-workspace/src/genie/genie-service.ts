@@ -60,6 +60,8 @@ export interface GenieServiceOptions {
   resultLifetimeMilliseconds?: number;
   /** Questions per minute across the workspace; unset means no limit. */
   questionsPerMinute?: number;
+  /** Length of the window `questionsPerMinute` counts in; one minute unless a test shortens it. */
+  throughputWindowMilliseconds?: number;
   /** Writes SQL with this model instead of matching example queries. */
   model?: GenieModelTarget;
   faults?: MessageFaultSource;
@@ -100,7 +102,11 @@ export class GenieService {
     this.#throughput =
       options.questionsPerMinute === undefined
         ? undefined
-        : new ThroughputLimit(options.questionsPerMinute, this.#now);
+        : new ThroughputLimit(
+            options.questionsPerMinute,
+            this.#now,
+            options.throughputWindowMilliseconds,
+          );
     this.#conversations = new ConversationStore(options.maximumConversations);
     this.#results = new QueryResults(warehouse, () => this.#viewContext());
     this.#answers = new AnswerScheduler(

@@ -118,13 +118,21 @@ export function messageView(
     view.attachments.push(queryAttachment(planned, since, metadata));
     view.attachments.push({
       attachment_id: outcome.textAttachmentId,
-      text: { id: outcome.textAttachmentId, content: outcome.summary },
+      text: {
+        id: outcome.textAttachmentId,
+        content: outcome.summary,
+        purpose: "TEXT_ATTACHMENT_PURPOSE_ANSWER",
+      },
     });
   }
   if (outcome?.kind === "unanswerable") {
     view.attachments.push({
       attachment_id: outcome.textAttachmentId,
-      text: { id: outcome.textAttachmentId, content: unanswerableText },
+      text: {
+        id: outcome.textAttachmentId,
+        content: unanswerableText,
+        purpose: "TEXT_ATTACHMENT_PURPOSE_ANSWER",
+      },
     });
     view.attachments.push({
       attachment_id: outcome.suggestionsAttachmentId,

@@ -126,6 +126,49 @@ describe("matchQuestion", () => {
     );
   });
 
+  it("declines when a named airport would be ignored", () => {
+    const match = matchQuestion(
+      "How many flights went from SFO to LAX via DEN?",
+      testExamples,
+      testAirports,
+    );
+
+    expect(match).toBeUndefined();
+  });
+
+  it("takes integers only inside the parameter's range", () => {
+    const examples = [
+      {
+        question: "How many strikes were there in 1995?",
+        sql: "SELECT COUNT(*) FROM strikes WHERE year = :year",
+        description: "Strikes in one year.",
+        parameters: [
+          {
+            name: "year",
+            kind: "integer" as const,
+            minimum: 1990,
+            maximum: 2002,
+          },
+        ],
+      },
+    ];
+
+    expect(
+      matchQuestion(
+        "How many strikes were there in 1999?",
+        examples,
+        testAirports,
+      )?.parameters[0]?.value,
+    ).toBe("1999");
+    expect(
+      matchQuestion(
+        "How many strikes cost over 1000 dollars?",
+        examples,
+        testAirports,
+      ),
+    ).toBeUndefined();
+  });
+
   it("prefers an example that keeps every filter", () => {
     const examples = [
       {

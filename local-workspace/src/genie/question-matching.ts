@@ -31,6 +31,8 @@ export interface ExampleMatch {
    * minus one for each value of the question that the example leaves unused.
    */
   score: number;
+  /** Months, airports and states of the question that the example leaves unused. */
+  unusedFilters: number;
 }
 
 /**
@@ -92,10 +94,19 @@ export function matchQuestion(
       score:
         countSharedWords(questionWords, exampleWords) -
         countUnusedValues(values, filling.used),
+      unusedFilters: countUnusedValues(
+        values.filter((value) => value.kind !== "integer"),
+        filling.used,
+      ),
     };
     if (!best || isBetterMatch(candidate, best)) {
       best = candidate;
     }
+  }
+  if (best !== undefined && best.unusedFilters > 0) {
+    // Answering without a month, airport or state the question named would answer a
+    // broader question as if it were the one asked; Genie declines instead.
+    return undefined;
   }
   return best;
 }
@@ -124,7 +135,10 @@ function fillParameters(
   const filled: FilledParameter[] = [];
   for (const parameter of example.parameters ?? []) {
     const value = values.find(
-      (candidate) => candidate.kind === parameter.kind && !used.has(candidate),
+      (candidate) =>
+        candidate.kind === parameter.kind &&
+        !used.has(candidate) &&
+        withinRange(candidate, parameter),
     );
     if (!value) {
       return undefined;
@@ -138,6 +152,17 @@ function fillParameters(
     });
   }
   return { parameters: filled, used };
+}
+
+function withinRange(
+  value: ParameterValue,
+  parameter: { minimum?: number; maximum?: number },
+): boolean {
+  const number = Number(value.value);
+  return (
+    (parameter.minimum === undefined || number >= parameter.minimum) &&
+    (parameter.maximum === undefined || number <= parameter.maximum)
+  );
 }
 
 /**

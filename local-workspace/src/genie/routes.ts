@@ -26,6 +26,7 @@ export const createGenieRoutes: RouteFactory = ({
         ? undefined
         : options.genieResultLifetimeSeconds * 1000,
     questionsPerMinute: options.genieQuestionsPerMinute,
+    throughputWindowMilliseconds: options.genieThroughputWindowMilliseconds,
     model:
       usesModel && options.modelUrl
         ? {

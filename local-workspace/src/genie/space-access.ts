@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 /** Genie space permissions: who may see a space, ask it questions or manage it. */
 import type {
   GenieSpaceDefinition,
@@ -55,6 +56,9 @@ export function requireSpace(
   return space;
 }
 
+/** Time the workspace started, reported as every space's creation and update time. */
+const spacesLoadedAt = new Date().toISOString();
+
 /** Builds the `GenieSpace` body of the list-spaces and get-space routes. */
 export function spaceView(space: GenieSpaceDefinition) {
   return {
@@ -62,5 +66,14 @@ export function spaceView(space: GenieSpaceDefinition) {
     title: space.title,
     description: space.description,
     warehouse_id: space.warehouseId,
+    // Spaces come from the definition file, so they live in no workspace folder and
+    // change only when the workspace restarts; the etag names that version.
+    parent_path: "/Workspace/Shared/Genie",
+    etag: createHash("sha256")
+      .update(JSON.stringify(space))
+      .digest("hex")
+      .slice(0, 16),
+    create_time: spacesLoadedAt,
+    update_time: spacesLoadedAt,
   };
 }

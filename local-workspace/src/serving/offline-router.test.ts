@@ -95,6 +95,48 @@ describe("planReply tool choice", () => {
     expect(decision).toMatchObject({ arguments: { question } });
   });
 
+  it("sends a SQL statement to the statement tool", () => {
+    const statement =
+      "SELECT COUNT(*) FROM samples.aviation.bird_strikes WHERE cost_repair > 0";
+    const decision = planReply(
+      request({ messages: [{ role: "user", content: statement }] }),
+    );
+
+    expect(decision).toMatchObject({
+      toolName: sqlTool.function.name,
+      arguments: { statement },
+    });
+  });
+
+  it("sends a follow-up to the tool called before", () => {
+    const decision = planReply(
+      request({
+        messages: [
+          { role: "user", content: "How many wildlife strikes hit aircraft?" },
+          {
+            role: "assistant",
+            content: null,
+            tool_calls: [
+              {
+                id: "call-1",
+                type: "function",
+                function: { name: "ask_wildlife_genie", arguments: "{}" },
+              },
+            ],
+          },
+          { role: "tool", tool_call_id: "call-1", content: '{"rows": []}' },
+          { role: "assistant", content: "None." },
+          { role: "user", content: "And in 1995?" },
+        ],
+      }),
+    );
+
+    expect(decision).toMatchObject({
+      toolName: "ask_wildlife_genie",
+      arguments: { prompt: "And in 1995?" },
+    });
+  });
+
   it("breaks ties by listing order", () => {
     const twin: ChatTool = {
       ...genieTool,

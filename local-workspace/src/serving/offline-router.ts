@@ -48,7 +48,9 @@ export function planReply(request: ChatCompletionRequest): RouterDecision {
     );
   }
 
-  const tool = chooseTool(question, tools, request.tool_choice);
+  const tool =
+    chooseTool(question, tools, request.tool_choice) ??
+    previousTool(messages.slice(0, lastUserIndex), tools);
   if (!tool) {
     return answer(
       describeTools("No available tool matches this question.", tools),
@@ -121,6 +123,14 @@ function chooseTool(
     );
   }
 
+  // A question written as SQL belongs to a tool that takes a statement, whatever its words.
+  if (sqlStatementStart.test(question)) {
+    const statementTool = tools.find((tool) => hasParameter(tool, "statement"));
+    if (statementTool !== undefined) {
+      return statementTool;
+    }
+  }
+
   const questionWords = contentWords(question);
   let best: ChatTool | undefined;
   let bestScore = 0;
@@ -135,6 +145,31 @@ function chooseTool(
     }
   }
   return best ?? (toolChoice === "required" ? tools[0] : undefined);
+}
+
+const sqlStatementStart = /^\s*(SELECT|WITH|SHOW|DESCRIBE|DESC|EXPLAIN)\b/i;
+
+function hasParameter(tool: ChatTool, name: string): boolean {
+  const schema = (tool.function.parameters ?? {}) as JsonSchemaObject;
+  return Object.hasOwn(schema.properties ?? {}, name);
+}
+
+/**
+ * The tool the conversation called last, for follow-ups such as "And in March?" that
+ * share no words with any tool description but continue the previous question.
+ */
+function previousTool(
+  earlier: readonly ChatMessage[],
+  tools: readonly ChatTool[],
+): ChatTool | undefined {
+  for (let index = earlier.length - 1; index >= 0; index -= 1) {
+    const calls = earlier[index]?.tool_calls ?? [];
+    const name = calls.at(-1)?.function.name;
+    if (name !== undefined) {
+      return tools.find((tool) => tool.function.name === name);
+    }
+  }
+  return undefined;
 }
 
 interface JsonSchemaObject {

@@ -1,7 +1,7 @@
 /**
  * Decides how the local workspace runs a statement. The warehouse runs queries only, so
- * DESCRIBE TABLE is handled here from the table definition (after a query as the caller
- * proves that the caller may read the table), and SHOW fails with a clear error.
+ * DESCRIBE TABLE and SHOW take their results from the workspace definition here, after
+ * Postgres has confirmed, as the caller's role, that the caller may see what they list.
  */
 import {
   type ColumnType,
@@ -12,17 +12,21 @@ import {
   WarehouseError,
   type WorkspaceDefinition,
 } from "../contracts.js";
+import { securableLevels } from "../definition/table-checks.js";
 import { isIdentifierToken, tokenizeSql } from "../warehouse/sql-lexer.js";
+import {
+  parseShowStatement,
+  runShowStatement,
+  type ShowStatement,
+} from "./show-statements.js";
+import { findTable, type StatementNamespace } from "./statement-names.js";
 
-/** Default catalog and schema of a statement, from the request's `catalog` and `schema`. */
-export interface StatementNamespace {
-  catalog?: string;
-  schema?: string;
-}
+export type { StatementNamespace } from "./statement-names.js";
 
 export type StatementPlan =
   | { kind: "query" }
-  | { kind: "describe-table"; table: TableDefinition };
+  | { kind: "describe-table"; table: TableDefinition }
+  | { kind: "show"; show: ShowStatement };
 
 /** Names of column types as DESCRIBE TABLE writes them in `data_type`. */
 const describedTypes: Readonly<Record<ColumnType, string>> = {
@@ -38,8 +42,8 @@ const describedTypes: Readonly<Record<ColumnType, string>> = {
 
 /**
  * Returns how to run `sql`, or throws WarehouseError for statements the local workspace
- * cannot run: SHOW statements, DESCRIBE of anything but a table, and unknown tables,
- * catalogs or schemas.
+ * cannot run: SHOW of anything but catalogs, schemas, tables or columns, DESCRIBE of
+ * anything but a table, and unknown tables, catalogs or schemas.
  */
 export function planStatement(
   sql: string,
@@ -56,11 +60,10 @@ export function planStatement(
   );
   const keyword = tokens[0]?.text.toUpperCase();
   if (keyword === "SHOW") {
-    throw new WarehouseError(
-      "UNSUPPORTED_FEATURE",
-      "The local workspace does not run SHOW statements. Use DESCRIBE TABLE catalog.schema.table to list a table's columns.",
-      "0A000",
-    );
+    return {
+      kind: "show",
+      show: parseShowStatement(tokens, definition, namespace),
+    };
   }
   if (keyword !== "DESCRIBE" && keyword !== "DESC") {
     return { kind: "query" };
@@ -101,9 +104,9 @@ export function planStatement(
 }
 
 /**
- * Runs a statement as `principalName`: a query on the warehouse, or DESCRIBE TABLE built
- * from the definition once a query as the caller proves read access to the table.
- * Throws WarehouseError for every failure of the statement.
+ * Runs a statement as `principalName`: a query on the warehouse, DESCRIBE TABLE built
+ * from the definition once a query as the caller proves read access to the table, or
+ * SHOW. Throws WarehouseError for every failure of the statement.
  */
 export async function runStatementAs(
   warehouse: Warehouse,
@@ -115,6 +118,9 @@ export async function runStatementAs(
   },
 ): Promise<QueryResult> {
   const plan = planStatement(request.statement, definition, request);
+  if (plan.kind === "show") {
+    return runShowStatement(warehouse, definition, principalName, plan.show);
+  }
   if (plan.kind === "query") {
     // NOTE: the warehouse resolves three-level names only, so `catalog` and `schema`
     // are checked to exist but do not qualify shorter names inside a query.
@@ -148,46 +154,17 @@ export function describeTableRows(table: TableDefinition): (string | null)[][] {
   ]);
 }
 
-function findTable(
-  definition: WorkspaceDefinition,
-  parts: string[],
-  namespace: StatementNamespace,
-): TableDefinition {
-  // A one- or two-part name takes its missing leading parts from the request.
-  const prefix = [namespace.catalog, namespace.schema].slice(
-    0,
-    3 - parts.length,
-  );
-  const name = [...prefix, ...parts].join(".").toLowerCase();
-  const table = prefix.includes(undefined)
-    ? undefined
-    : definition.tables.find(
-        (candidate) => candidate.name.toLowerCase() === name,
-      );
-  if (table === undefined) {
-    throw new WarehouseError(
-      "TABLE_OR_VIEW_NOT_FOUND",
-      `The table or view \`${parts.join(".")}\` cannot be found. Use a three-level name catalog.schema.table.`,
-      "42P01",
-    );
-  }
-  return table;
-}
-
-/** Fails for a `catalog` or `schema` that no table of the workspace lives in. */
+/** Fails for a `catalog` or `schema` that the definition neither declares nor implies. */
 function checkNamespace(
   definition: WorkspaceDefinition,
   namespace: StatementNamespace,
 ): void {
-  const names = definition.tables.map((table) => table.name.toLowerCase());
+  const levels = securableLevels(definition);
   const catalog = namespace.catalog?.toLowerCase();
-  if (
-    catalog !== undefined &&
-    !names.some((name) => name.startsWith(`${catalog}.`))
-  ) {
+  if (catalog !== undefined && levels.get(catalog) !== "catalog") {
     throw new WarehouseError(
       "NO_SUCH_CATALOG_EXCEPTION",
-      `Catalog '${namespace.catalog}' was not found. Send a catalog that holds tables of this workspace.`,
+      `Catalog '${namespace.catalog}' was not found. Send a catalog of this workspace.`,
       "42704",
     );
   }
@@ -195,11 +172,12 @@ function checkNamespace(
     return;
   }
   const schema = namespace.schema.toLowerCase();
-  const found = names.some((name) => {
-    const [tableCatalog, tableSchema] = name.split(".");
+  const found = [...levels].some(([name, level]) => {
+    const [schemaCatalog, schemaName] = name.split(".");
     return (
-      tableSchema === schema &&
-      (catalog === undefined || tableCatalog === catalog)
+      level === "schema" &&
+      schemaName === schema &&
+      (catalog === undefined || schemaCatalog === catalog)
     );
   });
   if (!found) {

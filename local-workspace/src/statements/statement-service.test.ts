@@ -95,6 +95,14 @@ describe("StatementService execute", () => {
       position: 0,
       type_name: "DECIMAL",
       type_text: "DECIMAL(10,2)",
+      type_precision: 10,
+      type_scale: 2,
+    });
+    expect(response.manifest.schema.columns[1]).toEqual({
+      name: "flight_count",
+      position: 1,
+      type_name: "LONG",
+      type_text: "BIGINT",
     });
     expect(response.result).toEqual({
       chunk_index: 0,
@@ -390,7 +398,12 @@ describe("StatementService DESCRIBE and SHOW", () => {
     ["DESCRIBE TABLE main.demo.nothing", {}, /TABLE_OR_VIEW_NOT_FOUND/],
     ["DESCRIBE airports", {}, /TABLE_OR_VIEW_NOT_FOUND/],
     ["DESCRIBE QUERY SELECT 1", {}, /UNSUPPORTED_FEATURE/],
-    ["SHOW TABLES", {}, /UNSUPPORTED_FEATURE.*SHOW/],
+    ["SHOW TABLES", {}, /INVALID_PARAMETER_VALUE.*no catalog and schema/],
+    [
+      "SHOW GRANTS ON main.demo.airports",
+      {},
+      /UNSUPPORTED_FEATURE.*SHOW GRANTS/,
+    ],
     ["SELECT 1", { catalog: "other" }, /NO_SUCH_CATALOG_EXCEPTION/],
     ["SELECT 1", { catalog: "main", schema: "x" }, /SCHEMA_NOT_FOUND/],
   ])("fails %j %j", async (statement, extra, message) => {

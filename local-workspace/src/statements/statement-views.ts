@@ -70,6 +70,7 @@ export function statementView(statement: StoredStatement, chunkRows: number) {
           position,
           type_name: column.typeName,
           type_text: column.typeText,
+          ...decimalDigits(column.typeText),
         })),
       },
       total_row_count: result.rows.length,
@@ -106,6 +107,18 @@ export function chunkView(
         }
       : {}),
   };
+}
+
+/**
+ * Returns `type_precision` and `type_scale`, which Databricks sends for DECIMAL columns
+ * only, from a type text such as `DECIMAL(38,2)`.
+ */
+function decimalDigits(typeText: string) {
+  const digits = /^DECIMAL\((\d+),\s*(\d+)\)$/i.exec(typeText);
+  if (digits === null) {
+    return {};
+  }
+  return { type_precision: Number(digits[1]), type_scale: Number(digits[2]) };
 }
 
 /**

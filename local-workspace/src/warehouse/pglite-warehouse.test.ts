@@ -150,6 +150,8 @@ describe("read-only enforcement", () => {
       `WITH removed AS (DELETE FROM ${flightsTable} RETURNING 1) SELECT COUNT(*) FROM removed`,
     ],
     ["SELECT set_config('role', 'postgres', false)"],
+    ["SELECT pg_sleep(30)"],
+    ["SELECT pg_sleep_for('30 seconds')"],
     ["SET ROLE postgres"],
     ["RESET ROLE"],
     [`DROP TABLE ${flightsTable}`],

@@ -46,6 +46,16 @@ export function postgresSchema(name: string): string {
   return quoteIdentifier(`${catalog}.${schema}`);
 }
 
+/**
+ * Returns the name of the empty Postgres schema that stands for a Unity Catalog catalog.
+ * USAGE on it is the USE CATALOG privilege, so SHOW statements can ask Postgres which
+ * catalogs a principal may use. A colon cannot occur in a catalog name, so this name
+ * never clashes with a `catalog.schema` schema or with Postgres' own schemas.
+ */
+export function catalogSchemaName(catalog: string): string {
+  return `catalog:${catalog}`;
+}
+
 /** Returns the quoted, schema-qualified Postgres name of a three-level table name. */
 export function postgresTable(tableName: string): string {
   const { table } = splitTableName(tableName);

@@ -1,12 +1,13 @@
 import type { WorkspaceDefinition } from "../contracts.js";
+import { securableLevels } from "../definition/table-checks.js";
 import {
+  catalogSchemaName,
   helperSchema,
   ownerRole,
   postgresSchema,
   postgresTable,
   quoteIdentifier,
   quoteLiteral,
-  splitTableName,
   storageTable,
 } from "./postgres-names.js";
 import type { PrivilegeModel } from "./privileges.js";
@@ -25,10 +26,15 @@ const datePartFunctions: Readonly<Record<string, string>> = {
  * Statements that close ways around `SET LOCAL ROLE` and read-only mode. `set_config`
  * can change `role` and `transaction_read_only` from inside a SELECT, so only the
  * superuser may call it. Principals may not create objects, temporary tables included.
+ * The sleep functions are closed too: PGlite runs in the server's own thread, so a
+ * sleeping statement would hold up every local server for its whole length.
  */
 export function compileHardening(databaseName: string): string[] {
   return [
     "REVOKE EXECUTE ON FUNCTION pg_catalog.set_config(text, text, boolean) FROM PUBLIC",
+    "REVOKE EXECUTE ON FUNCTION pg_catalog.pg_sleep(double precision) FROM PUBLIC",
+    "REVOKE EXECUTE ON FUNCTION pg_catalog.pg_sleep_for(interval) FROM PUBLIC",
+    "REVOKE EXECUTE ON FUNCTION pg_catalog.pg_sleep_until(timestamp with time zone) FROM PUBLIC",
     "REVOKE CREATE ON SCHEMA public FROM PUBLIC",
     `REVOKE TEMPORARY ON DATABASE ${quoteIdentifier(databaseName)} FROM PUBLIC`,
   ];
@@ -84,26 +90,23 @@ export function compileRoles(
 /**
  * Compiles the grants. `SELECT` becomes `GRANT SELECT` on the table's view, or on every
  * view below a schema or catalog grant. `USE SCHEMA` and `USE CATALOG` together become
- * `USAGE` on the Postgres schema.
+ * `USAGE` on the Postgres schema, and `USE CATALOG` alone becomes `USAGE` on the
+ * catalog's empty schema.
  */
 export function compileGrants(
   definition: WorkspaceDefinition,
   privileges: PrivilegeModel,
 ): string[] {
   const statements: string[] = [];
-  const schemas = [
-    ...new Set(
-      definition.tables.map((table) => {
-        const { catalog, schema } = splitTableName(table.name);
-        return `${catalog}.${schema}`;
-      }),
-    ),
-  ];
+  const schemas = [...securableLevels(definition)]
+    .filter(([, level]) => level === "schema")
+    .map(([name]) => name);
 
-  // NOTE: Postgres has no catalog level, so USE CATALOG cannot be a Postgres privilege
-  // of its own. A role gets USAGE on a schema only when it holds both USE CATALOG on
-  // the catalog and USE SCHEMA on the schema, each directly or through its groups. The
-  // grant goes to the outermost roles that qualify, and their members inherit it.
+  // Postgres has no catalog level, so a table in a schema can only be reached through
+  // USAGE on the schema itself. A role gets that USAGE only when it has both USE
+  // CATALOG on the catalog and USE SCHEMA on the schema, each directly or through its
+  // groups. The grant goes to the outermost roles that qualify, and their members
+  // inherit it.
   for (const schema of schemas) {
     const [catalog = ""] = schema.split(".");
     const qualifies = (principal: string) =>
@@ -120,6 +123,11 @@ export function compileGrants(
   }
 
   for (const grant of definition.grants) {
+    if (grant.privileges.includes("USE CATALOG")) {
+      statements.push(
+        `GRANT USAGE ON SCHEMA ${quoteIdentifier(catalogSchemaName(grant.securable))} TO ${quoteIdentifier(grant.principal)}`,
+      );
+    }
     if (!grant.privileges.includes("SELECT")) {
       continue;
     }

@@ -5,6 +5,7 @@ import type {
   WorkspaceDefinition,
 } from "../contracts.js";
 import {
+  catalogSchemaName,
   ownerRole,
   postgresSchema,
   postgresTable,
@@ -27,13 +28,15 @@ export const postgresColumnTypes: Readonly<Record<ColumnType, string>> = {
 };
 
 /**
- * Creates the storage schema and a Postgres schema per Unity Catalog schema, declared
- * or implied by a table name, with the declared comments. Unity Catalog catalogs have
- * no Postgres counterpart, so catalog comments stay in the definition.
+ * Creates the storage schema, a Postgres schema per Unity Catalog schema, and an empty
+ * schema per catalog (see `catalogSchemaName`), each declared or implied by a table
+ * name, with the declared comments.
  */
 export function compileSchemas(definition: WorkspaceDefinition): string[] {
   const comments = new Map<string, string | undefined>();
+  const catalogComments = new Map<string, string | undefined>();
   for (const catalog of definition.catalogs ?? []) {
+    catalogComments.set(catalog.name, catalog.comment);
     for (const schema of catalog.schemas) {
       comments.set(`${catalog.name}.${schema.name}`, schema.comment);
     }
@@ -42,12 +45,20 @@ export function compileSchemas(definition: WorkspaceDefinition): string[] {
     const { catalog, schema } = splitTableName(table.name);
     const name = `${catalog}.${schema}`;
     comments.set(name, comments.get(name));
+    catalogComments.set(catalog, catalogComments.get(catalog));
   }
 
   const statements = [
     `CREATE SCHEMA ${storageSchema}`,
     `GRANT USAGE ON SCHEMA ${storageSchema} TO ${ownerRole}`,
   ];
+  for (const [catalog, comment] of catalogComments) {
+    const name = quoteIdentifier(catalogSchemaName(catalog));
+    statements.push(`CREATE SCHEMA ${name}`);
+    if (comment !== undefined) {
+      statements.push(`COMMENT ON SCHEMA ${name} IS ${quoteLiteral(comment)}`);
+    }
+  }
   for (const [name, comment] of comments) {
     statements.push(`CREATE SCHEMA ${postgresSchema(name)}`);
     if (comment !== undefined) {

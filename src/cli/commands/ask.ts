@@ -53,9 +53,14 @@ export function registerAskCommand(program: Command): void {
       if (options.json) {
         process.stdout.write(`${JSON.stringify(answer, null, 2)}\n`);
       } else {
-        printer?.finish(answer);
+        printer?.finish();
       }
+      // The error line goes to stderr in both modes, so a script that reads the JSON
+      // also gets the reason for exit code 1.
       if (answer.error !== undefined) {
+        process.stderr.write(
+          `behalf: ${answer.error.code}: ${answer.error.message}\n`,
+        );
         process.exitCode = 1;
       }
     });
@@ -82,6 +87,8 @@ async function resolveToken(options: AskOptions): Promise<string> {
 
 /** Genie message statuses; the SQL tool reports Statement Execution states instead. */
 const genieStatuses = new Set([
+  // behalf's own status for a question that waits for the workspace's Genie question budget.
+  "QUEUED",
   "SUBMITTED",
   "FETCHING_METADATA",
   "FILTERING_CONTEXT",
@@ -150,7 +157,14 @@ class StepPrinter {
         const status = String(event.status);
         const seen = this.#statusLine.get(step.callId) ?? 0;
         this.#statusLine.set(step.callId, seen + 1);
-        const label = genieStatuses.has(status) ? "Genie" : "Statement";
+        // The SQL tool names its statement; Genie reports its own status names.
+        const statementId = (
+          event.data as { statementId?: unknown } | undefined
+        )?.statementId;
+        const label =
+          statementId === undefined && genieStatuses.has(status)
+            ? "Genie"
+            : "Statement";
         write(`${seen === 0 ? `  ${label}: ` : " → "}${status}`);
         this.#lineOpen = !terminalStatuses.has(status);
         if (!this.#lineOpen) {
@@ -169,14 +183,9 @@ class StepPrinter {
     }
   }
 
-  finish(answer: AgentAnswer): void {
+  finish(): void {
     if (this.#answerStarted) {
       process.stdout.write("\n");
-    }
-    if (answer.error !== undefined) {
-      process.stderr.write(
-        `behalf: ${answer.error.code}: ${answer.error.message}\n`,
-      );
     }
   }
 }

@@ -196,6 +196,14 @@ export function registerDevCommand(program: Command): void {
       const model = options.modelUrl
         ? `proxied to ${options.modelUrl}`
         : "offline-router, a deterministic planner, not a language model";
+      // Install the signal handlers before the banner prints "Press Ctrl+C to stop", so a
+      // signal sent right after the banner closes the servers instead of killing the process.
+      const shutdown = waitForShutdown([
+        workspace,
+        server,
+        appServer,
+        frontDoor,
+      ]);
       process.stdout.write(
         [
           `Local workspace  ${workspace.url}`,
@@ -217,6 +225,6 @@ export function registerDevCommand(program: Command): void {
           "",
         ].join("\n"),
       );
-      await waitForShutdown([workspace, server, appServer, frontDoor]);
+      await shutdown;
     });
 }

@@ -43,10 +43,12 @@ export function registerServeCommand(program: Command): void {
         const host = identity.host;
         const appCredentials = createAppCredentials(identity.settings);
         const server = await startAgentServer({ config, host, appCredentials });
+        // Install the signal handlers before the start line, which scripts wait for.
+        const shutdown = waitForShutdown([server]);
         process.stdout.write(
           `behalf is serving at ${server.url} for workspace ${host} (app identity from ${identity.source})\n`,
         );
-        await waitForShutdown([server]);
+        await shutdown;
       },
     );
 }

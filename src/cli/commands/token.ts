@@ -67,8 +67,8 @@ export function registerTokenCommand(program: Command): void {
     )
     .option(
       "--lifetime <seconds>",
-      "token lifetime in seconds",
-      wholeNumber("--lifetime", 1),
+      "token lifetime in seconds, 61 to 86400 (behalf refuses tokens that expire within 60 s)",
+      wholeNumber("--lifetime", 61, 86_400),
     )
     .action(
       async (options: {
