@@ -19,7 +19,7 @@ export function toModelError(error: unknown, endpoint: string): BehalfError {
     // The model is called as the app, so a refusal is a deployment problem, never the user's.
     if (status === 401 || status === 403) {
       return new UpstreamError(
-        `The serving endpoint ${endpoint} refused the app's identity (HTTP ${status}: ${fields.message}). ` +
+        `The serving endpoint ${endpoint} rejected the app's identity (HTTP ${status}: ${fields.message}). ` +
           "Check the app credentials and that the app has CAN_QUERY on the endpoint.",
         {
           details: {
@@ -58,7 +58,7 @@ export function toModelError(error: unknown, endpoint: string): BehalfError {
   }
   const typed = toBehalfError(cause);
   if (typed.code === "INTERNAL_ERROR") {
-    // Only the name and message: model errors carry the request body, which holds the
+    // Only the name and message: model errors carry the request body, which contains the
     // user's question and earlier tool results.
     logger.error(
       {

@@ -125,7 +125,7 @@ const environmentSettings: readonly EnvironmentSetting[] = [
 /** Tool kinds whose first entry environment variables may create, with the name it gets. */
 const defaultToolNames: Record<string, string> = { genie: "genie", sql: "sql" };
 
-/** Where each setting that did not come from the file came from, keyed by its dotted path. */
+/** Origins of the settings that did not come from the file, keyed by dotted path. */
 export type SettingOrigins = Map<string, string>;
 
 function readSetting(setting: EnvironmentSetting, text: string): unknown {
@@ -256,7 +256,7 @@ export async function loadConfig(
   return parseConfig(merged, options.path ?? "configuration", origins);
 }
 
-/** The origin of the setting at `path` or of the closest enclosing setting that has one. */
+/** Returns the origin of the setting at `path`, or of the closest enclosing setting that has one. */
 function originOf(
   path: readonly PropertyKey[],
   origins: SettingOrigins,

@@ -68,7 +68,7 @@ export function convertCell(
   const type = (typeName ?? "STRING").toUpperCase();
   if (numericTypes.has(type)) {
     const number = Number(value);
-    // LONG and DECIMAL can exceed what a double holds exactly; keep those as text.
+    // LONG and DECIMAL can exceed what a double represents exactly; keep those as text.
     return Number.isFinite(number) &&
       (Number.isSafeInteger(number) || !/^-?\d+$/.test(value))
       ? number

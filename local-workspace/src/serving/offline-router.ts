@@ -155,8 +155,8 @@ function hasParameter(tool: ChatTool, name: string): boolean {
 }
 
 /**
- * The tool the conversation called last, for follow-ups such as "And in March?" that
- * share no words with any tool description but continue the previous question.
+ * Returns the tool the conversation called last, for follow-ups such as "And in March?"
+ * that share no words with any tool description but continue the previous question.
  */
 function previousTool(
   earlier: readonly ChatMessage[],

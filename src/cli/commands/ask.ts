@@ -3,7 +3,7 @@ import { ConfigError } from "../../errors/errors.js";
 import { type AgentAnswer, type AgentStep, askAgent } from "../agent-client.js";
 import { defaultLocalWorkspaceUrl, fetchLocalUserToken } from "./token.js";
 
-/** Where `behalf ask` sends questions unless `--url` says otherwise. */
+/** Agent server URL `behalf ask` uses when `--url` is not given. */
 export const defaultAgentUrl =
   process.env.BEHALF_URL ?? "http://127.0.0.1:8000";
 
