@@ -98,7 +98,13 @@ export class TurnTranscript {
   }
 }
 
-/** Tool outputs are JSON by construction; this drops what JSON cannot hold (undefined, functions). */
+/**
+ * Returns a tool output as plain JSON. Values JSON cannot represent are dropped
+ * (undefined, functions) or written as text (BigInt), so an odd output never fails the turn.
+ */
 function toJsonValue(value: unknown): JSONValue {
-  return JSON.parse(JSON.stringify(value ?? null)) as JSONValue;
+  const text = JSON.stringify(value ?? null, (_key, item: unknown) =>
+    typeof item === "bigint" ? item.toString() : item,
+  );
+  return (text === undefined ? null : JSON.parse(text)) as JSONValue;
 }
