@@ -1,9 +1,9 @@
 import { randomInt } from "node:crypto";
-import { type ServerType, serve } from "@hono/node-server";
 import { type ModelMessage, tool } from "ai";
 import { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
+import { serveOnLoopback } from "../../test/helpers/loopback-server.js";
 import { CancelledError, UpstreamError } from "../errors/errors.js";
 import type { AgentEvent } from "./agent-events.js";
 import {
@@ -407,24 +407,10 @@ async function startStrictChatEndpoint(): Promise<StrictChatEndpoint> {
     });
   });
 
-  const { server, port } = await new Promise<{
-    server: ServerType;
-    port: number;
-  }>((resolve) => {
-    const server = serve(
-      { fetch: app.fetch, hostname: "127.0.0.1", port: 0 },
-      (info) => resolve({ server, port: info.port }),
-    );
-  });
+  const server = await serveOnLoopback(app.fetch);
   return Object.assign(endpoint, {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        if ("closeAllConnections" in server) {
-          server.closeAllConnections();
-        }
-        server.close(() => resolve());
-      }),
+    url: server.url,
+    close: server.close,
   });
 }
 

@@ -1,5 +1,5 @@
-import { type ServerType, serve } from "@hono/node-server";
 import { Hono } from "hono";
+import { serveOnLoopback } from "../helpers/loopback-server.js";
 
 /** One recorded response: a JSON body, or raw text such as server-sent events. */
 export interface FixtureResponse {
@@ -64,18 +64,10 @@ export async function startFixtureServer(): Promise<FixtureServer> {
     });
   });
 
-  const { server, port } = await new Promise<{
-    server: ServerType;
-    port: number;
-  }>((resolve) => {
-    const server = serve(
-      { fetch: app.fetch, hostname: "127.0.0.1", port: 0 },
-      (info) => resolve({ server, port: info.port }),
-    );
-  });
+  const server = await serveOnLoopback(app.fetch);
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: server.url,
     route(method, path, ...responses) {
       if (responses.length === 0) {
         throw new Error(
@@ -99,12 +91,6 @@ export async function startFixtureServer(): Promise<FixtureServer> {
     reset() {
       routes = [];
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        if ("closeAllConnections" in server) {
-          server.closeAllConnections();
-        }
-        server.close(() => resolve());
-      }),
+    close: server.close,
   };
 }

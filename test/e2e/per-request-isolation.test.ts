@@ -1,4 +1,3 @@
-import { type ServerType, serve } from "@hono/node-server";
 import { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RecordedRequest } from "../../local-workspace/src/recorder.js";
@@ -8,6 +7,7 @@ import {
   type WorkspaceWithAgents,
 } from "../helpers/agent-servers.js";
 import { expectedAverageDelay } from "../helpers/flight-figures.js";
+import { serveOnLoopback } from "../helpers/loopback-server.js";
 import { readSseJson } from "../helpers/sse-events.js";
 
 /**
@@ -107,25 +107,11 @@ async function startConversationProxy(workspaceUrl: string) {
       headers: upstream.headers,
     });
   });
-  const { server, port } = await new Promise<{
-    server: ServerType;
-    port: number;
-  }>((resolve) => {
-    const server = serve(
-      { fetch: app.fetch, hostname: "127.0.0.1", port: 0 },
-      (info) => resolve({ server, port: info.port }),
-    );
-  });
+  const server = await serveOnLoopback(app.fetch);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: server.url,
     created,
-    close: () =>
-      new Promise<void>((resolve) => {
-        if ("closeAllConnections" in server) {
-          server.closeAllConnections();
-        }
-        server.close(() => resolve());
-      }),
+    close: server.close,
   };
 }
 

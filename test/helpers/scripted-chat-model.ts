@@ -1,5 +1,5 @@
-import { type ServerType, serve } from "@hono/node-server";
 import { Hono } from "hono";
+import { serveOnLoopback } from "./loopback-server.js";
 
 /** What the scripted model answers to one chat completion request. */
 export type ScriptedReply =
@@ -125,24 +125,10 @@ export async function startScriptedChatModel(
     });
   });
 
-  const { server, port } = await new Promise<{
-    server: ServerType;
-    port: number;
-  }>((resolve) => {
-    const server = serve(
-      { fetch: app.fetch, hostname: "127.0.0.1", port: 0 },
-      (info) => resolve({ server, port: info.port }),
-    );
-  });
+  const server = await serveOnLoopback(app.fetch);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: server.url,
     requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        if ("closeAllConnections" in server) {
-          server.closeAllConnections();
-        }
-        server.close(() => resolve());
-      }),
+    close: server.close,
   };
 }
