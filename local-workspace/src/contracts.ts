@@ -74,7 +74,7 @@ export interface TableDefinition {
   comment?: string;
   columns: ColumnDefinition[];
   /**
-   * Where the rows come from: a file inside an npm package (`package` + `path`), a file
+   * Source of the rows: a file inside an npm package (`package` + `path`), a file
    * relative to the definition file (`path`), rows written inline, or a query (`sql`).
    * The query reads tables listed before this one and runs with administrator rights
    * when the warehouse is built.

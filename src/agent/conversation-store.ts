@@ -35,7 +35,7 @@ export const defaultMaxConversationsPerUser = 100;
 
 /**
  * A bounded in-memory store. Each user keeps at most `maxPerUser` records, so a busy user
- * drops their own oldest conversation and never anyone else's; `maxConversations` bounds
+ * drops their own oldest conversation and never anyone else's. `maxConversations` bounds
  * the whole store as a last resort. Records are lost when the process stops.
  */
 export class InMemoryConversationStore implements ConversationStore {

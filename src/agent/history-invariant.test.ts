@@ -362,7 +362,10 @@ interface StrictChatEndpoint {
   close(): Promise<void>;
 }
 
-/** A serving endpoint on 127.0.0.1 that replies to a valid chat request with text and rejects others with 400. */
+/**
+ * Starts a serving endpoint on 127.0.0.1 that returns text for a valid chat request and
+ * rejects any other with 400.
+ */
 async function startStrictChatEndpoint(): Promise<StrictChatEndpoint> {
   const endpoint = {
     rejections: [] as string[][],

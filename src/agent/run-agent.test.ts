@@ -20,7 +20,7 @@ const settings = {
   turnDeadlineSeconds: 30,
 };
 
-/** A model that requests the `flights` and `airports` tools in parallel on every call. */
+/** Returns a model that calls the `flights` and `airports` tools in parallel on every call. */
 function parallelCallsModel(): MockLanguageModelV3 {
   let calls = 0;
   return new MockLanguageModelV3({

@@ -36,7 +36,7 @@ export const genieToolSchema = z.strictObject({
       1,
       "must name the Genie space id (the 32-character id in the space URL)",
     ),
-  /** What the space can answer; the model picks tools by this text. */
+  /** Description of what the space can answer, by which the model picks tools. */
   description: z
     .string()
     .min(
@@ -58,7 +58,7 @@ export const sqlToolSchema = z.strictObject({
   warehouseId: z
     .string()
     .min(1, "must name the SQL warehouse id (the id in the warehouse's URL)"),
-  /** What the warehouse holds and how to query it; the model picks tools and writes SQL by this text. */
+  /** Description of the warehouse's tables and how to query them, by which the model picks tools and writes SQL. */
   description: z
     .string()
     .min(

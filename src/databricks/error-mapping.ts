@@ -102,7 +102,7 @@ export function readMissingScopes(message: string): string[] | undefined {
 export interface ErrorContext {
   /** Service name for messages, e.g. "Genie" or "SCIM". */
   service: string;
-  /** What was being done, e.g. "get message 01ef...". */
+  /** Operation in progress, e.g. "get message 01ef...". */
   operation: string;
 }
 

@@ -7,8 +7,8 @@ const ordersTable = "shop.sales.orders";
 /**
  * Orders that belong to users by their `owner` column. The row filter and the mask both
  * compare that column with `current_user()`, so Postgres has to evaluate them for the
- * user who runs each query: a user reads only their own orders, and a manager reads
- * every order but the notes of their own only.
+ * user who runs each query. A user reads only their own orders. A manager reads every
+ * order, but only the notes of their own.
  */
 const definition = parseWorkspaceDefinition(
   {

@@ -39,9 +39,9 @@ const codeFolders = [
 ];
 
 /**
- * Returns a hex fingerprint of what the database is built from: the parts of
- * `definition` that the database contains (principals, catalogs, tables, grants, row
- * filters and masks, but not Genie spaces or other resources), the content of each table
+ * Returns a hex fingerprint of everything the database is built from. That is the part
+ * of `definition` the database contains (principals, catalogs, tables, grants, row
+ * filters and masks, not Genie spaces or other resources), the content of each table
  * source file, this code and the PGlite version.
  */
 export async function warehouseFingerprint(
